@@ -1,0 +1,36 @@
+# One command to run the line, one to test it; each sets itself up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test call lint check graph bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+run: $(STAMP)  ## serve the line on localhost (database created or migrated first)
+	$(BIN)/ivr check
+	$(BIN)/ivr serve --host $(HOST) --port $(PORT)
+
+call: $(STAMP)  ## phone the line started by `make run`, from a second terminal
+	$(BIN)/ivr call --url http://$(HOST):$(PORT)
+
+test: $(STAMP)  ## lint, then the whole suite
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+check: $(STAMP)
+	$(BIN)/ivr check
+
+graph: $(STAMP)
+	$(BIN)/ivr graph
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis

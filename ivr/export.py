@@ -1,0 +1,90 @@
+"""Call records as supervisors' scripts read them: one JSON object or CSV row per call, streamed."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from ivr.models import Call, iso
+
+FIELDS = (
+    "call_sid",
+    "reference",
+    "started_at",
+    "ended_at",
+    "duration_seconds",
+    "caller",
+    "out_of_hours",
+    "steps",
+    "outcome",
+    "reason",
+    "family_informed",
+    "transfer_to",
+    "transfer_status",
+    "callback_requested",
+    "status",
+)
+BATCH = 500
+
+
+def record(call: Call) -> dict[str, Any]:
+    """The fields of "The record of a call", times in ISO 8601 UTC."""
+    return {
+        "call_sid": call.call_sid,
+        "reference": call.reference,
+        "started_at": iso(call.started_at),
+        "ended_at": iso(call.ended_at),
+        "duration_seconds": call.duration_seconds,
+        "caller": call.caller,
+        "out_of_hours": call.out_of_hours,
+        "steps": [step.as_dict() for step in call.steps],
+        "outcome": call.outcome,
+        "reason": call.reason,
+        "family_informed": call.family_informed,
+        "transfer_to": call.transfer_to,
+        "transfer_status": call.transfer_status,
+        "callback_requested": call.callback_requested,
+        "status": call.status,
+    }
+
+
+def calls(db: Session, since: datetime | None = None) -> Iterator[Call]:
+    """Every call, oldest first, fetched in batches so memory stays flat however many there are."""
+    query = select(Call).options(selectinload(Call.steps)).order_by(Call.id)
+    if since is not None:
+        query = query.where(Call.started_at >= since)
+    result = db.scalars(query.execution_options(yield_per=BATCH))
+    for call in result:
+        yield call
+        db.expunge(call)
+
+
+def jsonl(records: Iterator[dict[str, Any]]) -> Iterator[str]:
+    for row in records:
+        yield json.dumps(row, ensure_ascii=False) + "\n"
+
+
+def fold_steps(steps: list[dict[str, Any]]) -> str:
+    """Steps in one readable cell: "12:01:05 purpose 1 (key); ..."."""
+    return "; ".join(
+        f"{(s['at'] or '')[11:19]} {s['step']} {s['input'] or '-'} ({s['kind']})" for s in steps
+    )
+
+
+def csv_lines(records: Iterator[dict[str, Any]]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=FIELDS)
+    writer.writeheader()
+    for row in records:
+        writer.writerow({**row, "steps": fold_steps(row["steps"])})
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()

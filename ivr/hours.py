@@ -1,0 +1,419 @@
+"""Who answers the line now, and whether a line is open, from the opening hours in config/.
+
+Nothing here knows a number, an hour or a name: every fact comes from the config mapping.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# The config's calendar names, mapped to the `holidays` package's GB subdivisions.
+BANK_HOLIDAY_CALENDARS: Mapping[str, str | None] = {
+    "none": None,
+    "england": "ENG",
+    "wales": "WLS",
+    "scotland": "SCT",
+    "northern_ireland": "NIR",
+}
+SECTION_KEYS = ("timezone", "weekly", "bank_holidays", "closed_dates")
+MINUTES_PER_DAY = 24 * 60
+NOON = 12 * 60
+
+_RANGE = re.compile(r"([0-9]{2}):([0-9]{2})-([0-9]{2}):([0-9]{2})")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+Path = tuple[str | int, ...]
+Range = tuple[int, int]  # minutes after local midnight: start inclusive, end exclusive
+DayRanges = tuple[Range, ...]
+
+
+class HoursError(ValueError):
+    """Config this module reads that cannot be used; `path` says where, for the config checker."""
+
+    def __init__(self, problem: str, path: Path = ()) -> None:
+        self.problem = problem
+        self.path = path
+        super().__init__(f"{_show_path(path)}: {problem}" if path else problem)
+
+    def within(self, *prefix: str | int) -> HoursError:
+        """The same error, located from further up the config."""
+        return HoursError(self.problem, (*prefix, *self.path))
+
+
+def _show_path(path: Path) -> str:
+    """Write a path the way it reads in the YAML, e.g. office_hours.weekly.monday[0]."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return text.lstrip(".")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Opening hours in one time zone: weekly ranges in local wall-clock time, less closed days."""
+
+    timezone: ZoneInfo
+    weekly: tuple[DayRanges, ...]  # seven entries, Monday first, each sorted
+    bank_holidays: str | None  # a GB subdivision code for `holidays`, or None for no bank holidays
+    closed_dates: frozenset[date] = frozenset()
+
+    @classmethod
+    def from_config(
+        cls,
+        section: Mapping[str, Any],
+        *,
+        default_timezone: str = "Europe/London",
+        default_bank_holidays: str = "none",
+    ) -> Schedule:
+        """Parse and check an office_hours-shaped mapping; errors name their path within it."""
+        if not isinstance(section, Mapping):
+            raise HoursError(f"must be a mapping of {', '.join(SECTION_KEYS)}, not {section!r}")
+        for key in section:
+            if key not in SECTION_KEYS:
+                raise HoursError(
+                    f"{key!r} is not a setting here; use {', '.join(SECTION_KEYS)}", (str(key),)
+                )
+        if "weekly" not in section:
+            raise HoursError("is missing: list the open days and times under weekly", ("weekly",))
+        return cls(
+            timezone=_parse_timezone(section.get("timezone", default_timezone)),
+            weekly=_parse_weekly(section["weekly"]),
+            bank_holidays=_parse_calendar(section.get("bank_holidays", default_bank_holidays)),
+            closed_dates=_parse_closed_dates(section.get("closed_dates", [])),
+        )
+
+    def is_open(self, at: datetime) -> bool:
+        """Whether `at` falls in an open range on its local day, that day not being closed."""
+        local = _require_aware(at).astimezone(self.timezone)
+        if self.is_closed_day(local.date()):
+            return False
+        minute = local.hour * 60 + local.minute  # boundaries are whole minutes, so this is exact
+        return any(start <= minute < end for start, end in self.weekly[local.weekday()])
+
+    def is_closed_day(self, day: date) -> bool:
+        """Whether `day` is a bank holiday in this schedule's calendar or a closed date."""
+        if isinstance(day, datetime):
+            raise TypeError("is_closed_day takes a date; use is_open for a moment in time")
+        if day in self.closed_dates:
+            return True
+        if self.bank_holidays is None:
+            return False
+        return day in _bank_holidays(self.bank_holidays, day.year)
+
+
+@lru_cache(maxsize=256)
+def _bank_holidays(subdivision: str, year: int) -> frozenset[date]:
+    """One year's bank holidays, built once: immutable, so safe to share between threads."""
+    return frozenset(holidays.country_holidays("GB", subdiv=subdivision, years=year))
+
+
+def _require_aware(at: datetime) -> datetime:
+    """Refuse a naive datetime: guessing its zone would be wrong around every clock change."""
+    if at.tzinfo is None or at.tzinfo.utcoffset(at) is None:
+        raise ValueError(f"{at!r} has no time zone; pass a timezone-aware datetime")
+    return at
+
+
+def _parse_timezone(name: object) -> ZoneInfo:
+    """A zoneinfo zone, or an HoursError naming the timezone setting."""
+    problem = f"{name!r} is not a known time zone; use a name like Europe/London"
+    if not isinstance(name, str):
+        raise HoursError(problem, ("timezone",))
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise HoursError(problem, ("timezone",)) from None
+
+
+def _parse_calendar(name: object) -> str | None:
+    """The `holidays` subdivision for a bank_holidays setting."""
+    if not isinstance(name, str) or name not in BANK_HOLIDAY_CALENDARS:
+        raise HoursError(
+            f"{name!r} is not a bank holiday calendar; use one of "
+            f"{', '.join(BANK_HOLIDAY_CALENDARS)}",
+            ("bank_holidays",),
+        )
+    return BANK_HOLIDAY_CALENDARS[name]
+
+
+def _parse_closed_dates(value: object) -> frozenset[date]:
+    """Closed days, from ISO text or the dates YAML makes of unquoted ISO dates."""
+    if not _is_list(value):
+        raise HoursError(
+            f"must be a list of dates like 2026-12-24, not {value!r}", ("closed_dates",)
+        )
+    return frozenset(_parse_date(item, ("closed_dates", index)) for index, item in enumerate(value))
+
+
+def _parse_date(value: object, path: Path) -> date:
+    """One closed date; a datetime is refused because a closed day has no time of day."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise HoursError(f"{value!r} is not a date in the form YYYY-MM-DD, like 2026-12-24", path)
+
+
+def _is_list(value: object) -> bool:
+    """A YAML list (or tuple), but not text, which is a sequence of letters."""
+    return isinstance(value, Sequence) and not isinstance(value, str | bytes)
+
+
+def _parse_weekly(weekly: object) -> tuple[DayRanges, ...]:
+    """Seven days of sorted ranges; a day not listed is closed all day."""
+    if not isinstance(weekly, Mapping):
+        raise HoursError(
+            f"must map days of the week to lists of times like 09:00-17:00, not {weekly!r}",
+            ("weekly",),
+        )
+    for day in weekly:
+        if day not in WEEKDAYS:
+            raise HoursError(
+                f"{day!r} is not a day of the week; use {', '.join(WEEKDAYS)}", ("weekly", str(day))
+            )
+    return tuple(_parse_day(weekly.get(day, []), ("weekly", day)) for day in WEEKDAYS)
+
+
+def _parse_day(value: object, path: Path) -> DayRanges:
+    """One day's ranges, refusing any that overlap."""
+    if not _is_list(value):
+        raise HoursError(f'must be a list of times like ["09:00-17:00"], not {value!r}', path)
+    taken: list[tuple[Range, str]] = []
+    for index, text in enumerate(value):
+        span = _parse_range(text, (*path, index))
+        for other, other_text in taken:
+            if span[0] < other[1] and other[0] < span[1]:
+                raise HoursError(
+                    f"{text!r} overlaps {other_text!r} on the same day", (*path, index)
+                )
+        taken.append((span, text))
+    return tuple(sorted(span for span, _ in taken))
+
+
+def _parse_range(text: object, path: Path) -> Range:
+    """An "HH:MM-HH:MM" range as minutes, with 00:00 <= start < end <= 24:00."""
+    match = _RANGE.fullmatch(text) if isinstance(text, str) else None
+    if match is None:
+        raise HoursError(
+            f"{text!r} is not a time range in the form HH:MM-HH:MM, like 09:00-17:00", path
+        )
+    start_h, start_m, end_h, end_m = (int(group) for group in match.groups())
+    for hour, minute in ((start_h, start_m), (end_h, end_m)):
+        if minute > 59:
+            raise HoursError(f"{text!r} has {minute} minutes; minutes go from 00 to 59", path)
+        if hour * 60 + minute > MINUTES_PER_DAY:
+            raise HoursError(f"{text!r} has a time after 24:00, the end of the day", path)
+    start, end = start_h * 60 + start_m, end_h * 60 + end_m
+    if start >= end:
+        raise HoursError(
+            f"{text!r} does not end after it starts; a range cannot cross midnight "
+            "(end it at 24:00 and continue on the next day from 00:00)",
+            path,
+        )
+    return start, end
+
+
+# --- Reading the whole config -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _CacheKey:
+    """A section's content as a hashable snapshot, carrying the section itself to parse once."""
+
+    snapshot: Hashable
+    section: Any = field(compare=False)
+    default_timezone: str
+
+
+def _snapshot(value: object) -> Hashable:
+    """A hashable copy of parsed YAML, with types kept so that 1 and True stay different."""
+    if isinstance(value, Mapping):
+        return (dict, tuple((_snapshot(key), _snapshot(item)) for key, item in value.items()))
+    if _is_list(value):
+        return (list, tuple(_snapshot(item) for item in value))
+    return (type(value), value)
+
+
+@lru_cache(maxsize=64)
+def _parse_cached(key: _CacheKey) -> Schedule:
+    """Parse each distinct section once: webhooks ask on every call with the same config."""
+    return Schedule.from_config(key.section, default_timezone=key.default_timezone)
+
+
+def _schedule(section: object, path: Path, *, default_timezone: str = "Europe/London") -> Schedule:
+    """The schedule for a section, cached by content, with errors located from the config root."""
+    key = _CacheKey(_snapshot(section), section, default_timezone)
+    try:
+        hash(key)
+    except TypeError:  # holds something YAML never makes (e.g. a set): parse it uncached
+        parse: Callable[[_CacheKey], Schedule] = _parse_cached.__wrapped__
+    else:
+        parse = _parse_cached
+    try:
+        return parse(key)
+    except HoursError as error:
+        raise error.within(*path) from None
+
+
+def _required(mapping: Mapping[str, Any], key: str, path: Path) -> Any:
+    """mapping[key], or an HoursError saying that the setting is missing."""
+    if not isinstance(mapping, Mapping):
+        raise HoursError(f"must be a mapping, not {mapping!r}", path)
+    if key not in mapping:
+        raise HoursError("is missing", (*path, key))
+    return mapping[key]
+
+
+def _office_schedule(config: Mapping[str, Any]) -> Schedule:
+    """The office_hours schedule."""
+    return _schedule(_required(config, "office_hours", ()), ("office_hours",))
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Someone a caller can be told about or put through to."""
+
+    key: str
+    name: str
+    number: str
+    dial: bool = True  # False for numbers to read out but never connect to, like 101
+
+
+def _contact_entry(config: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """The raw contacts[key] mapping, or a KeyError listing the contacts there are."""
+    contacts = _required(config, "contacts", ())
+    if not isinstance(contacts, Mapping):
+        raise HoursError(
+            f"must be a mapping of contact names to contacts, not {contacts!r}", ("contacts",)
+        )
+    if key not in contacts:
+        known = ", ".join(sorted(map(str, contacts))) or "none"
+        raise KeyError(f"no contact {key!r} under contacts in the config (there are: {known})")
+    entry = contacts[key]
+    if not isinstance(entry, Mapping):
+        raise HoursError(
+            f"must be a mapping with name and number, not {entry!r}", ("contacts", key)
+        )
+    return entry
+
+
+def contact(config: Mapping[str, Any], key: str) -> Contact:
+    """The contact called `key` in config["contacts"], checked."""
+    entry = _contact_entry(config, key)
+    path = ("contacts", key)
+    name, number = _required(entry, "name", path), _required(entry, "number", path)
+    for setting, value in (("name", name), ("number", number)):
+        if not isinstance(value, str) or not value:
+            raise HoursError(f"must be text in quotes, not {value!r}", (*path, setting))
+    dial = entry.get("dial", True)
+    if not isinstance(dial, bool):
+        raise HoursError(f"must be true or false, not {dial!r}", (*path, "dial"))
+    return Contact(key=key, name=name, number=number, dial=dial)
+
+
+def office_open(config: Mapping[str, Any], at: datetime) -> bool:
+    """Whether `at` is in office hours, counting bank holidays and closed dates."""
+    return _office_schedule(config).is_open(at)
+
+
+def duty_now(config: Mapping[str, Any], at: datetime) -> Contact:
+    """The contact answering at `at`: duty.in_hours in office hours, else duty.out_of_hours."""
+    which = "in_hours" if office_open(config, at) else "out_of_hours"
+    key = _required(_required(config, "duty", ()), which, ("duty",))
+    return contact(config, key)
+
+
+def contact_open(config: Mapping[str, Any], key: str, at: datetime) -> bool:
+    """Whether a contact is open at `at` by its own hours; one without hours never closes."""
+    _require_aware(at)
+    entry = _contact_entry(config, key)
+    if "hours" not in entry:
+        return True
+    default_timezone = _office_schedule(config).timezone.key
+    schedule = _schedule(
+        entry["hours"], ("contacts", key, "hours"), default_timezone=default_timezone
+    )
+    return schedule.is_open(at)
+
+
+# --- Saying the hours ---------------------------------------------------------------------
+
+
+def describe_weekly(section: Mapping[str, Any], words: Mapping[str, Any]) -> str:
+    """Say a section's weekly hours aloud, e.g. "Monday to Friday 9am to 5pm", from `words` only.
+
+    `section` is office_hours-shaped (it has `weekly`). Consecutive days with the same ranges are
+    grouped; closed days are left out, so a schedule never open gives "".
+    """
+    weekly = _schedule(section, ()).weekly
+    phrases = [
+        f"{_say_days(first, last, words)} {_say_ranges(ranges, words)}"
+        for first, last, ranges in _group_days(weekly)
+    ]
+    return _join(phrases, words)
+
+
+def _group_days(weekly: tuple[DayRanges, ...]) -> list[tuple[int, int, DayRanges]]:
+    """Runs of consecutive open days with the same ranges, as (first, last, ranges)."""
+    groups: list[tuple[int, int, DayRanges]] = []
+    for day, ranges in enumerate(weekly):
+        if not ranges:
+            continue
+        if groups and groups[-1][1] == day - 1 and groups[-1][2] == ranges:
+            groups[-1] = (groups[-1][0], day, ranges)
+        else:
+            groups.append((day, day, ranges))
+    return groups
+
+
+def _say_days(first: int, last: int, words: Mapping[str, Any]) -> str:
+    """One day's name, or a span of them."""
+    days = words["days"]
+    if first == last:
+        return days[WEEKDAYS[first]]
+    return words["day_span"].format(first=days[WEEKDAYS[first]], last=days[WEEKDAYS[last]])
+
+
+def _say_ranges(ranges: DayRanges, words: Mapping[str, Any]) -> str:
+    """A day's ranges, e.g. "8am to midday and 1pm to 5pm"."""
+    spans = [
+        words["time_span"].format(start=_say_time(start, words), end=_say_time(end, words))
+        for start, end in ranges
+    ]
+    return _join(spans, words)
+
+
+def _say_time(minutes: int, words: Mapping[str, Any]) -> str:
+    """A time of day as spoken, e.g. "9am", "12:30pm", "midday", "midnight"."""
+    time_words = words["time"]
+    if minutes in (0, MINUTES_PER_DAY):
+        return time_words["midnight"]
+    if minutes == NOON:
+        return time_words["noon"]
+    hour, minute = divmod(minutes, 60)
+    template = time_words["hour"] if minute == 0 else time_words["minutes"]
+    return template.format(
+        h12=hour % 12 or 12,
+        h24=hour,
+        mm=f"{minute:02d}",
+        ampm=time_words["am"] if hour < 12 else time_words["pm"],
+    )
+
+
+def _join(items: list[str], words: Mapping[str, Any]) -> str:
+    """A spoken list: "a, b and c", with the joining words from `words`."""
+    if len(items) <= 1:
+        return "".join(items)
+    return words["join"].join(items[:-1]) + words["last_join"] + items[-1]

@@ -1,0 +1,139 @@
+"""The line as configured: its facts, its words and its clock, loaded once per app."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import phonenumbers
+
+from ivr import hours
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def spell(digits: str) -> str:
+    """Digit by digit, with pauses, so a caller can write it down: "4, 8, 2"."""
+    return ", ".join(digits)
+
+
+def speak_number(number: str, region: str = "GB") -> str:
+    """A number as a caller would dial it, read slowly: "0, 1, 3, 4, 4. 3, 5, 1. 9, 9, 9"."""
+    try:
+        parsed = phonenumbers.parse(number, region)
+        national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    except phonenumbers.NumberParseException:
+        national = number
+    groups = [
+        part
+        for group in re.findall(r"\d+", national) or [number]
+        for part in (re.findall(r"\d{3}", group) if len(group) == 6 else [group])
+    ]
+    return ". ".join(spell(group) for group in groups)
+
+
+def dialable(number: str | None) -> bool:
+    """Whether a number is a real, callable E.164 number (not Anonymous, not a short code)."""
+    if not number or not number.startswith("+"):
+        return False
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(number))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+def _normalise(words: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9' ]", " ", words.lower()).split())
+
+
+@dataclass(frozen=True)
+class Line:
+    """Everything a webhook needs besides the call record."""
+
+    config: Mapping[str, Any]
+    prompts: Mapping[str, Any]
+    clock: Clock = utc_now
+    speech: Mapping[str, Mapping[str, str]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        vocabulary = {
+            scope: {_normalise(phrase): key for key, phrases in table.items() for phrase in phrases}
+            for scope, table in self.prompts["speech"].items()
+        }
+        object.__setattr__(self, "speech", vocabulary)
+
+    @property
+    def max_tries(self) -> int:
+        return int(self.config["menus"]["max_tries"])
+
+    @property
+    def voice(self) -> Mapping[str, str]:
+        return self.config["voice"]
+
+    def sentence(self, key: str) -> str:
+        return self.prompts["sentences"][key]
+
+    def key_for_speech(self, words: str, *, question: bool) -> str | None:
+        """The key that spoken words stand for here, or None when they mean nothing."""
+        said = _normalise(words)
+        scopes = ("questions", "anywhere") if question else ("anywhere",)
+        return next((self.speech[s][said] for s in scopes if said in self.speech[s]), None)
+
+    def duty_now(self, at: datetime) -> hours.Contact:
+        return hours.duty_now(self.config, at)
+
+    def contact(self, key: str) -> hours.Contact:
+        return hours.contact(self.config, key)
+
+    def contact_open(self, key: str, at: datetime) -> bool:
+        return hours.contact_open(self.config, key, at)
+
+    def office_open(self, at: datetime) -> bool:
+        return hours.office_open(self.config, at)
+
+    def hints(self) -> str:
+        """Phrases for Twilio's speech recogniser, straight from the vocabulary."""
+        phrases = {phrase for table in self.speech.values() for phrase in table}
+        return ", ".join(sorted(phrases))
+
+
+class Words(dict[str, str]):
+    """The placeholders a sentence may use, each worked out only when a sentence asks for it."""
+
+    def __init__(self, line: Line, at: datetime, **known: str) -> None:
+        super().__init__(known)
+        self.line = line
+        self.at = at
+
+    def __missing__(self, name: str) -> str:
+        value = self._work_out(name)
+        self[name] = value
+        return value
+
+    def _work_out(self, name: str) -> str:
+        line, at = self.line, self.at
+        if name == "service_name":
+            return str(line.config["service_name"])
+        if name == "office_hours":
+            return hours.describe_weekly(line.config["office_hours"], line.prompts["hours"])
+        if name == "nspcc_hours":
+            section = line.config["contacts"]["nspcc"]["hours"]
+            return hours.describe_weekly(section, line.prompts["hours"])
+        who, _, what = name.rpartition("_")
+        contact = {
+            "duty": lambda: line.duty_now(at),
+            "out_of_hours": lambda: line.contact(line.config["duty"]["out_of_hours"]),
+            "in_hours": lambda: line.contact(line.config["duty"]["in_hours"]),
+        }.get(who, lambda: line.contact(who))()
+        if what == "name":
+            return contact.name
+        if what == "number":
+            return speak_number(contact.number)
+        raise KeyError(name)

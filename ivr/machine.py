@@ -1,0 +1,97 @@
+"""The call flow as a `transitions` machine, built from the declaration in `flow.py`.
+
+One machine is built per process; each webhook adds its call's `CallFlow` to it, fires one
+trigger and removes it again, so the machine itself holds no call and any worker can answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import cache
+from typing import Any
+
+from transitions import Machine
+
+from ivr.flow import (
+    INITIAL,
+    KEY_TRIGGERS,
+    ROUTE_STARTS,
+    STATES,
+    State,
+    question_predecessors,
+)
+
+DIAL_TRIGGERS = {
+    "completed": "dial_completed",
+    "busy": "dial_busy",
+    "no-answer": "dial_no_answer",
+    "failed": "dial_failed",
+    "canceled": "dial_canceled",
+}
+
+
+def transitions() -> Iterator[dict[str, Any]]:
+    """Every transition of the flow, in the form `transitions.Machine` takes."""
+    predecessors = question_predecessors()
+    for state in STATES.values():
+        yield from _state_transitions(state, predecessors.get(state.name, []))
+
+
+def _state_transitions(state: State, previous: list[str]) -> Iterator[dict[str, Any]]:
+    source = state.name
+    if state.kind == "transfer":
+        for status, trigger in DIAL_TRIGGERS.items():
+            dest = "goodbye" if status == "completed" else "not_connected"
+            yield {"trigger": trigger, "source": source, "dest": dest}
+        return
+    if not state.gathers:
+        return
+    for key, routes in state.keys.items():
+        for route in routes:
+            yield {
+                "trigger": KEY_TRIGGERS[key],
+                "source": source,
+                "dest": route.dest,
+                **({"conditions": route.when} if route.when else {}),
+            }
+    yield {"trigger": "repeat", "source": source, "dest": None, "after": "reset_tries"}
+    yield {"trigger": "operator", "source": source, "dest": "transfer"}
+    if state.kind == "advice":
+        yield {"trigger": "press_1", "source": source, "dest": None, "after": "reset_tries"}
+    if state.kind == "question":
+        if source in ROUTE_STARTS:
+            yield {"trigger": "back", "source": source, "dest": INITIAL}
+        for before in previous:
+            condition = {"conditions": f"came_from_{before}"} if len(previous) > 1 else {}
+            yield {"trigger": "back", "source": source, "dest": before, **condition}
+    give_up = "closing" if state.kind == "not_connected" else "no_response"
+    failures = ["invalid"] if state.kind == "advice" else ["silence", "invalid"]
+    if state.kind == "advice":
+        yield {"trigger": "silence", "source": source, "dest": "goodbye"}
+    for trigger in failures:
+        yield {
+            "trigger": trigger,
+            "source": source,
+            "dest": None,
+            "prepare": "count_try",
+            "conditions": "has_tries_left",
+        }
+        yield {"trigger": trigger, "source": source, "dest": give_up}
+
+
+def machine_arguments() -> dict[str, Any]:
+    """The arguments both the call machine and `ivr graph`'s diagram machine are built from."""
+    return {
+        "states": list(STATES),
+        "transitions": list(transitions()),
+        "initial": INITIAL,
+        "auto_transitions": False,
+        "send_event": True,
+        "after_state_change": "entered",
+    }
+
+
+@cache
+def call_machine() -> Machine:
+    """The one machine this process drives every call with."""
+    return Machine(model=None, **machine_arguments())

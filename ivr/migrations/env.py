@@ -1,0 +1,16 @@
+"""Alembic's entry point: migrations run against the URL `ivr.db` puts in the config."""
+
+from alembic import context
+from sqlalchemy import create_engine
+
+from ivr.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+engine = create_engine(config.get_main_option("sqlalchemy.url"))
+with engine.connect() as connection:
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+engine.dispose()

@@ -1,0 +1,95 @@
+"""Writing the record of a call: open it, add steps, settle its outcome, close it."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, object_session
+
+from ivr.flow import ADVICE_OUTCOMES, INITIAL
+from ivr.models import Call, Step
+
+MAX_INPUT = 256
+
+
+def load(db: Session, call_sid: str, *, lock: bool = False) -> Call | None:
+    """The call with this CallSid; `lock` serialises two servers answering the same call."""
+    query = select(Call).where(Call.call_sid == call_sid)
+    return db.scalars(query.with_for_update() if lock else query).one_or_none()
+
+
+def open_call(
+    db: Session, call_sid: str, caller: str | None, at: datetime, out_of_hours: bool
+) -> Call:
+    """The call's record, created on its first webhook; a repeated first webhook finds it again."""
+    existing = load(db, call_sid, lock=True)
+    if existing is not None:
+        return existing
+    for _ in range(20):
+        call = Call(
+            call_sid=call_sid,
+            reference=f"{secrets.randbelow(1_000_000):06d}",
+            started_at=at,
+            caller=(caller or "")[:32] or None,
+            out_of_hours=out_of_hours,
+            state=INITIAL,
+            trail=[],
+            tries=0,
+            step_count=0,
+            callback_requested=False,
+            status="in_progress",
+        )
+        try:
+            with db.begin_nested():
+                db.add(call)
+        except IntegrityError:
+            found = load(db, call_sid)
+            if found is not None:
+                return found
+            continue
+        return call
+    raise RuntimeError("could not find a free call reference")
+
+
+def add_step(call: Call, step: str, given: str, kind: str, at: datetime) -> None:
+    """Append one answered prompt; its sequence number makes a repeated webhook harmless."""
+    session = object_session(call)
+    if session is None:
+        raise RuntimeError("a step can only be added to a call loaded from the database")
+    # Added by id, not through call.steps, so a webhook never loads the steps before it.
+    session.add(
+        Step(
+            call_id=call.id,
+            seq=call.step_count,
+            step=step,
+            input=given[:MAX_INPUT],
+            kind=kind,
+            at=at,
+        )
+    )
+    call.step_count += 1
+
+
+def settle_outcome(
+    call: Call, outcome: str, reason: str | None = None, family_informed: str | None = None
+) -> None:
+    """Record an outcome unless a weightier one stands: the first advice given is never replaced."""
+    if call.outcome in ADVICE_OUTCOMES:
+        return
+    if outcome == "abandoned" and call.outcome is not None:
+        return
+    call.outcome, call.reason, call.family_informed = outcome, reason, family_informed
+
+
+def close(call: Call, at: datetime, duration: int | None) -> None:
+    """Twilio says the call is over: end it once; a repeated callback changes nothing."""
+    if call.status == "completed":
+        return
+    call.status = "completed"
+    call.ended_at = at
+    elapsed = int((at - call.started_at).total_seconds())
+    call.duration_seconds = duration if duration is not None else max(elapsed, 0)
+    settle_outcome(call, "abandoned")

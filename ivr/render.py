@@ -1,0 +1,75 @@
+"""TwiML for where a call stands: what the caller hears next and where their answer goes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from ivr.callflow import CallFlow, Notice
+from ivr.flow import Say
+from ivr.line import Line, Words, spell
+
+UrlFor = Callable[..., str]
+
+
+def say(target: VoiceResponse | Gather, line: Line, text: str) -> None:
+    """Every sentence in British English with the configured British voice."""
+    target.say(text, voice=line.voice["name"], language=line.voice["language"])
+
+
+def sentences(flow: CallFlow, says: Iterable[Say], words: Words) -> list[str]:
+    return [
+        flow.line.sentence(item.prompt).format_map(words)
+        for item in says
+        if item.when is None or getattr(flow, item.when)()
+    ]
+
+
+def words_for(flow: CallFlow) -> Words:
+    call, line = flow.call, flow.line
+    known = {"reference": spell(call.reference), "caller_number": spell(call.caller or "")}
+    words = Words(line, flow.now, **known)
+    if call.transfer_to:
+        contact = line.contact(call.transfer_to)
+        words["transfer_name"] = contact.name
+        words["transfer_number"] = words[f"{call.transfer_to}_number"]
+    return words
+
+
+def render(flow: CallFlow, notice: Notice, url_for: UrlFor) -> VoiceResponse:
+    """The TwiML for the call's current state."""
+    line, state, call = flow.line, flow.declared, flow.call
+    words = words_for(flow)
+    response = VoiceResponse()
+    spoken = sentences(flow, state.says, words)
+    menus = line.config["menus"]
+    if state.gathers:
+        gather = response.gather(
+            input="dtmf speech",
+            num_digits=1,
+            timeout=menus["gather_timeout_seconds"],
+            action=url_for("voice.gather", n=call.step_count),
+            method="POST",
+            language=line.voice["language"],
+            hints=line.hints(),
+            speech_timeout="auto",
+        )
+        for text in ([line.sentence(notice)] if notice else []) + spoken:
+            say(gather, line, text)
+        response.redirect(url_for("voice.gather", n=call.step_count), method="POST")
+    elif state.kind == "transfer":
+        for text in spoken:
+            say(response, line, text)
+        contact = line.contact(call.transfer_to or line.duty_now(flow.now).key)
+        response.dial(
+            contact.number,
+            action=url_for("voice.dial", n=call.step_count),
+            method="POST",
+            timeout=menus["transfer_timeout_seconds"],
+        )
+    else:
+        for text in spoken:
+            say(response, line, text)
+        response.hangup()
+    return response

@@ -1,0 +1,38 @@
+"""The production WSGI server for `ivr serve`: gunicorn, each worker with its own app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from ivr import create_app
+
+
+class Server(BaseApplication):  # type: ignore[misc]
+    """gunicorn driven from code, so `ivr serve` needs no separate config file."""
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        return create_app()
+
+
+def run(bind: str, workers: int) -> None:
+    Server(
+        {
+            "bind": bind,
+            "workers": workers,
+            "accesslog": "-",
+            # Twilio gives up after 15 s; a worker stuck longer than that helps no caller.
+            "timeout": 20,
+            "graceful_timeout": 10,
+        }
+    ).run()

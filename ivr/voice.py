@@ -1,0 +1,136 @@
+"""Twilio's voice webhooks: check the signature, load the call, advance it, save, answer TwiML."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from flask import Blueprint, Response, abort, current_app, request, url_for
+from twilio.twiml.voice_response import VoiceResponse
+from werkzeug.exceptions import HTTPException
+
+from ivr import db, records, signature
+from ivr.callflow import CallFlow, Notice
+from ivr.line import Line
+from ivr.render import render
+from ivr.safe import safe_guidance
+
+bp = Blueprint("voice", __name__, url_prefix="/voice")
+log = logging.getLogger(__name__)
+
+CALL_SID = re.compile(r"[A-Za-z0-9]{2,64}")
+TERMINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+
+
+def the_line() -> Line:
+    return current_app.extensions["ivr.line"]
+
+
+def twiml(response: VoiceResponse) -> Response:
+    return Response(str(response), mimetype="text/xml")
+
+
+def call_sid() -> str:
+    """The call this webhook is about; Twilio always sends one, so its absence is a 400."""
+    sid = request.form.get("CallSid", "")
+    if not CALL_SID.fullmatch(sid):
+        abort(400, "CallSid missing or malformed")
+    return sid
+
+
+def step_number() -> int:
+    """The step the caller was answering, from the action URL the line itself gave Twilio."""
+    n = request.args.get("n", "")
+    if not n.isdigit() or len(n) > 9:
+        abort(400, "step number missing or malformed")
+    return int(n)
+
+
+@bp.before_request
+def require_twilio() -> None:
+    """Only Twilio, signing with this account's token, may drive a call."""
+    if request.endpoint == "voice.fallback":
+        return
+    if not signature.is_valid(request):
+        log.warning("rejected a request with a missing or invalid signature: %s", request.path)
+        abort(403)
+
+
+@bp.errorhandler(Exception)
+def answer_safely(error: Exception) -> Response | HTTPException:
+    """Whatever broke, the caller hears 999 and is put through to the duty team."""
+    if isinstance(error, HTTPException):
+        return error
+    log.exception("voice webhook failed; the caller was given the safe guidance")
+    return twiml(safe_guidance(the_line()))
+
+
+@bp.post("/incoming")
+def incoming() -> Response:
+    sid, line = call_sid(), the_line()
+    now = line.clock()
+    with db.session() as session:
+        call = records.open_call(
+            session, sid, request.form.get("From"), now, out_of_hours=not line.office_open(now)
+        )
+        flow = CallFlow(call, line, now)
+    return twiml(render(flow, None, url_for))
+
+
+@bp.post("/gather")
+def gather() -> Response:
+    sid, n, line = call_sid(), step_number(), the_line()
+    now = line.clock()
+    notice: Notice = None
+    with db.session() as session:
+        call = records.load(session, sid, lock=True)
+        if call is None:
+            log.warning("an answer for an unknown call %s", sid)
+            return twiml(safe_guidance(line))
+        flow = CallFlow(call, line, now)
+        if n == call.step_count:
+            notice = flow.answer(request.form.get("Digits"), request.form.get("SpeechResult"))
+    return twiml(render(flow, notice, url_for))
+
+
+@bp.post("/dial")
+def dial() -> Response:
+    sid, n, line = call_sid(), step_number(), the_line()
+    now = line.clock()
+    with db.session() as session:
+        call = records.load(session, sid, lock=True)
+        if call is None:
+            log.warning("a transfer result for an unknown call %s", sid)
+            return twiml(safe_guidance(line))
+        flow = CallFlow(call, line, now)
+        if n == call.step_count:
+            flow.dialled(request.form.get("DialCallStatus", ""))
+    return twiml(render(flow, None, url_for))
+
+
+@bp.post("/status")
+def status() -> tuple[str, int]:
+    """Twilio's word that the call has ended: close the record, once."""
+    sid, line = call_sid(), the_line()
+    if request.form.get("CallStatus") not in TERMINAL_STATUSES:
+        return "", 204
+    duration = request.form.get("CallDuration", "")
+    with db.session() as session:
+        call = records.load(session, sid, lock=True)
+        if call is None:
+            log.warning("a status callback for an unknown call %s", sid)
+            return "", 204
+        seconds = int(duration) if duration.isdigit() and len(duration) < 9 else None
+        records.close(call, line.clock(), seconds)
+    return "", 204
+
+
+@bp.post("/fallback")
+def fallback() -> Response:
+    """Twilio's "primary handler failed" URL: static guidance, no database."""
+    log.error(
+        "Twilio used the fallback URL: ErrorCode=%s ErrorUrl=%s",
+        request.form.get("ErrorCode", "")[:16],
+        request.form.get("ErrorUrl", "")[:256],
+    )
+    return twiml(safe_guidance(the_line()))
