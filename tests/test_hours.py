@@ -692,16 +692,36 @@ aware_datetimes = st.datetimes(
 )
 
 
-@settings(deadline=None)
+@settings(deadline=None, max_examples=300)
 @given(
     weekly=st.fixed_dictionaries({}, optional={day: day_ranges() for day in WEEKDAYS}),
     zone=st.sampled_from(["Europe/London", "America/New_York", "Australia/Lord_Howe", "UTC"]),
-    closed=st.sets(st.dates(date(1900, 1, 1), date(2200, 12, 31)), max_size=3),
     at=aware_datetimes,
+    data=st.data(),
 )
 def test_is_open_matches_brute_force(
-    weekly: dict[str, list[tuple[int, int]]], zone: str, closed: set[date], at: datetime
+    weekly: dict[str, list[tuple[int, int]]], zone: str, at: datetime, data: st.DataObject
 ) -> None:
+    tz = ZoneInfo(zone)
+    # Often move to a minute either side of a boundary, where off-by-one mistakes show.
+    edges = sorted(
+        {
+            m
+            for spans in weekly.values()
+            for span in spans
+            for edge in span
+            for m in (edge - 1, edge)
+        }
+        & set(range(24 * 60))
+    )
+    if edges and data.draw(st.booleans(), label="at an edge"):
+        minute = data.draw(st.sampled_from(edges), label="edge")
+        wall = datetime.fromtimestamp(at.timestamp(), tz)
+        at = wall.replace(hour=minute // 60, minute=minute % 60, second=59, microsecond=999999)
+    local = datetime.fromtimestamp(at.timestamp(), tz)
+    closed = data.draw(st.sets(st.dates(date(1900, 1, 1), date(2200, 12, 31)), max_size=3))
+    if data.draw(st.booleans(), label="close that day"):
+        closed.add(local.date())
     section = {
         "timezone": zone,
         "weekly": {
@@ -709,7 +729,6 @@ def test_is_open_matches_brute_force(
         },
         "closed_dates": [day.isoformat() for day in closed],
     }
-    local = datetime.fromtimestamp(at.timestamp(), ZoneInfo(zone))
     open_minutes = {
         minute
         for start, end in weekly.get(WEEKDAYS[local.weekday()], [])
