@@ -1,0 +1,162 @@
+"""Fixtures: an app on a fresh database at a chosen moment, and calls played like Twilio would."""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from twilio.request_validator import RequestValidator
+from werkzeug.test import TestResponse
+
+from ivr import create_app, db, export
+from ivr.models import Call
+from ivr.phone import CallLog, FlaskTransport, Phone, ScriptedAnswerer
+
+TOKEN = "test-auth-token-not-a-secret"
+INCOMING = "http://localhost/voice/incoming"
+CALLER = "+447911123456"  # a well-formed UK mobile number, so call backs are offered
+WEDNESDAY_11AM = datetime(2026, 11, 25, 11, 0, tzinfo=UTC)
+
+
+class Clock:
+    """A clock a test can stand at any moment."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(WEDNESDAY_11AM)
+
+
+@pytest.fixture
+def database_url(tmp_path: Any) -> str:
+    return f"sqlite:///{tmp_path / 'ivr.sqlite3'}"
+
+
+AppFactory = Callable[..., Flask]
+
+
+@pytest.fixture
+def make_app(database_url: str, clock: Clock) -> Iterator[AppFactory]:
+    """Build apps on the test's database; keyword arguments override config/default.yaml."""
+    db.upgrade(database_url)
+    made: list[Flask] = []
+
+    def factory(settings: Mapping[str, Any] | None = None, **config: Any) -> Flask:
+        app = create_app(
+            {
+                "TESTING": True,
+                "DATABASE_URL": database_url,
+                "TWILIO_AUTH_TOKEN": TOKEN,
+                "CLOCK": clock,
+                "CONFIG": config,
+                **(settings or {}),
+            }
+        )
+        made.append(app)
+        return app
+
+    yield factory
+    for app in made:
+        app.extensions["ivr.engine"].dispose()
+
+
+@pytest.fixture
+def app(make_app: AppFactory) -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def sign(url: str, form: Mapping[str, str], token: str = TOKEN) -> str:
+    return RequestValidator(token).compute_signature(url, dict(form))
+
+
+def signed_post(client: FlaskClient, path: str, **form: str) -> TestResponse:
+    """POST as Twilio would: form fields, signed over the full URL."""
+    headers = {"X-Twilio-Signature": sign(f"http://localhost{path}", form)}
+    return client.post(path, data=form, headers=headers)
+
+
+def prompt_pattern(template: str) -> re.Pattern[str]:
+    """A prompt's sentence as a pattern: its placeholders match whatever they were filled with."""
+    parts = []
+    for literal, field, _spec, _conv in string.Formatter().parse(template):
+        parts.append(re.escape(literal))
+        if field is not None:
+            parts.append(".+?")
+    return re.compile("^" + "".join(parts) + "$")
+
+
+class PhoneCall:
+    """One whole call played through the terminal phone's TwiML interpreter, over HTTP."""
+
+    def __init__(self, app: Flask, keys: list[str], caller: str = CALLER) -> None:
+        self.app = app
+        answerer = ScriptedAnswerer(keys)
+        phone = Phone(FlaskTransport(app), INCOMING, TOKEN, answerer, caller=caller)
+        self.log: CallLog = phone.call()
+        self.unused = answerer.remaining
+
+    @property
+    def transcript(self) -> str:
+        return "\n".join(f"{e.kind}: {e.text} {e.attrs or ''}" for e in self.log.events)
+
+    def said(self) -> list[str]:
+        return self.log.said()
+
+    def hears(self, *prompts: str) -> PhoneCall:
+        """Assert the caller heard these prompts, in this order (others may come between)."""
+        sentences = self.app.extensions["ivr.line"].prompts["sentences"]
+        said = iter(self.said())
+        for key in prompts:
+            pattern = prompt_pattern(sentences[key])
+            assert any(pattern.match(text) for text in said), (
+                f"the caller did not hear {key!r} (in order); the call went:\n{self.transcript}"
+            )
+        return self
+
+    def never_hears(self, prompt: str) -> PhoneCall:
+        pattern = prompt_pattern(self.app.extensions["ivr.line"].prompts["sentences"][prompt])
+        assert not any(pattern.match(t) for t in self.said()), self.transcript
+        return self
+
+    def dialled(self) -> list[tuple[str, str]]:
+        return [(e.text, e.attrs.get("status", "")) for e in self.log.events if e.kind == "dial"]
+
+    @property
+    def record(self) -> dict[str, Any]:
+        with self.app.app_context(), db.session() as session:
+            call = session.query(Call).filter_by(call_sid=self.log.call_sid).one()
+            return export.record(call)
+
+    def steps(self) -> list[tuple[str, str, str]]:
+        return [(s["step"], s["input"], s["kind"]) for s in self.record["steps"]]
+
+
+@pytest.fixture
+def call(app: Flask) -> Callable[..., PhoneCall]:
+    """Play a call: `call("2", "1", "", "h")`, each entry answering the next prompt."""
+
+    def play(*keys: str, caller: str = CALLER, on: Flask | None = None) -> PhoneCall:
+        played = PhoneCall(on or app, list(keys), caller)
+        assert not any(e.kind == "error" for e in played.log.events), (
+            f"the call hit an application error:\n{played.transcript}"
+        )
+        return played
+
+    return play
