@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test call lint check graph bench clean
+.PHONY: run test call check graph graph-readme bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,3 +34,6 @@ graph: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis
+
+graph-readme: $(STAMP)  ## redraw README.md's flow diagram from the machine
+	$(BIN)/python -c "from pathlib import Path; from ivr.graph import mermaid, with_diagram; p = Path('README.md'); p.write_text(with_diagram(p.read_text(), mermaid()))"

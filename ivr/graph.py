@@ -21,3 +21,10 @@ def mermaid() -> str:
         **machine_arguments(),
     )
     return machine.get_graph().draw(None)
+
+
+def with_diagram(markdown: str, diagram: str) -> str:
+    """The README with its one ```mermaid block replaced, so `make graph-readme` keeps it current."""
+    start = markdown.index("```mermaid\n") + len("```mermaid\n")
+    end = markdown.index("```", start)
+    return markdown[:start] + diagram.strip() + "\n" + markdown[end:]

@@ -1,0 +1,108 @@
+"""The `ivr` command as operators and supervisors' scripts use it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+from flask import Flask
+from flask.cli import ScriptInfo
+
+from ivr.cli import main
+from ivr.graph import mermaid
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def ivr(app: Flask, *args: str, input: str | None = None) -> Result:
+    """Run `ivr ARGS` against this test's app, as a terminal would."""
+    info = ScriptInfo(create_app=lambda: app)
+    return CliRunner().invoke(main, list(args), obj=info, input=input)
+
+
+def test_a_scripted_call_in_the_terminal(app) -> None:
+    result = ivr(app, "call", "--keys", "2,1,2,")
+    assert result.exit_code == 0, result.output
+    assert "line: Is there a clear and legitimate purpose" in result.output
+    assert "caller: '2'" in result.output
+    assert "caller: (silence)" in result.output
+    assert re.search(r"reference \d{6}: outcome share_anonymised", result.output)
+
+
+def test_an_interactive_call_reads_keys_and_words(app) -> None:
+    result = ivr(app, "call", input="2\nyes\n\nh\n")
+    assert result.exit_code == 0, result.output
+    assert "outcome abandoned" in result.output
+    assert "Would the information identify a living person" in result.output
+
+
+def test_calls_list_show_and_export(app, call) -> None:
+    first = call("2", "2", "")
+    second = call("0", "busy", "2")
+
+    listing = ivr(app, "calls", "list")
+    assert listing.exit_code == 0, listing.output
+    assert first.record["reference"] in listing.output
+    assert "front_door:busy" in listing.output
+
+    shown = ivr(app, "calls", "show", second.record["reference"])
+    assert shown.exit_code == 0, shown.output
+    assert "callback_requested True" in shown.output
+    assert re.search(r"transfer\s+busy\s+dial", shown.output)
+
+    missing = ivr(app, "calls", "show", "000000x")
+    assert missing.exit_code != 0
+
+    lines = ivr(app, "calls", "export", "--format", "jsonl").output.splitlines()
+    rows = [json.loads(line) for line in lines]
+    assert [r["reference"] for r in rows] == [first.record["reference"], second.record["reference"]]
+    assert rows[0]["steps"][0] == {
+        "step": "main_menu",
+        "input": "2",
+        "kind": "key",
+        "at": "2026-11-25T11:00:00Z",
+    }
+    assert rows[0]["out_of_hours"] is False
+    assert rows[1]["callback_requested"] is True
+    assert rows[0]["started_at"].endswith("Z")
+
+    table = ivr(app, "calls", "export", "--format", "csv").output
+    parsed = list(csv.DictReader(io.StringIO(table)))
+    assert len(parsed) == 2
+    assert parsed[0]["outcome"] == "do_not_share"
+    assert "purpose 2 (key)" in parsed[0]["steps"]
+
+
+def test_export_since_leaves_out_older_calls(app, call, clock) -> None:
+    from datetime import UTC, datetime
+
+    clock.now = datetime(2026, 11, 1, 9, 30, tzinfo=UTC)
+    call("2", "2", "")
+    clock.now = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+    newer = call("2", "3", "")
+    out = ivr(app, "calls", "export", "--format", "jsonl", "--since", "2026-11-20")
+    assert [json.loads(x)["reference"] for x in out.output.splitlines()] == [
+        newer.record["reference"]
+    ]
+
+
+def test_graph_draws_every_state_from_the_machine(app) -> None:
+    out = ivr(app, "graph").output
+    assert out.lstrip("-\n ").startswith("title") or "stateDiagram-v2" in out
+    for state in ("main_menu", "danger_now", "other_lawful_reason", "not_connected", "callback"):
+        assert f'state "{state}" as {state}' in out
+    assert "main_menu --> danger_now: press_1" in out
+    assert "contacts --> transfer_nspcc: press_2 [nspcc_open]" in out
+
+
+def test_the_readme_diagram_is_the_current_one() -> None:
+    text = README.read_text(encoding="utf-8")
+    found = re.search(r"```mermaid\n(.*?)```", text, re.S)
+    assert found, "README.md has no mermaid block"
+    assert found.group(1).strip() == mermaid().strip(), (
+        "README.md's diagram is out of date: run `make graph-readme`"
+    )

@@ -1,0 +1,119 @@
+"""Transfers to whoever is on duty now, and what happens when they do not connect."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+FRONT_DOOR = "+441189088002"
+DUTY_SERVICE = "+441344351999"
+NSPCC = "+448088005000"
+
+
+@pytest.mark.parametrize("status", ["busy", "no-answer", "failed", "canceled"])
+def test_a_transfer_that_does_not_connect_reads_the_number_and_offers_a_retry(
+    call, status: str
+) -> None:
+    played = call("0", status, "1", "completed")
+    played.hears("connecting", "not_connected", "other_options_nspcc", "other_options_police")
+    played.hears("not_connected_keys", "connecting", "goodbye")
+    assert played.dialled() == [(FRONT_DOOR, status), (FRONT_DOOR, "completed")]
+    spoken_number = "0, 1, 1, 8. 9, 0, 8. 8, 0, 0, 2"
+    assert any(spoken_number in text for text in played.said()), played.transcript
+    record = played.record
+    assert record["transfer_status"] == "completed"
+    assert [s for s in played.steps() if s[0] == "transfer"] == [
+        ("transfer", status, "dial"),
+        ("transfer", "completed", "dial"),
+    ]
+
+
+def test_a_completed_transfer_ends_the_call(call) -> None:
+    played = call("0", "completed")
+    assert played.record["transfer_status"] == "completed"
+    assert played.record["outcome"] == "speak_to_someone"
+    assert played.log.ended_by == "line"
+
+
+def test_a_call_back_request_confirms_the_number_it_will_call(call) -> None:
+    played = call("0", "busy", "2")
+    played.hears("callback_confirmed", "goodbye")
+    assert any("0, 7, 9" in text or "4, 4, 7, 9" in text for text in played.said())
+    record = played.record
+    assert record["callback_requested"] is True
+    assert record["transfer_status"] == "busy"
+
+
+def test_no_call_back_is_offered_without_a_caller_number(call) -> None:
+    played = call("0", "busy", "2", "h", caller="Anonymous")
+    played.hears("not_connected_keys_no_callback", "not_a_choice")
+    assert played.record["callback_requested"] is False
+
+
+def test_the_not_connected_menu_gives_up_with_the_numbers_and_a_goodbye(call) -> None:
+    played = call("0", "busy", "", "", "")
+    played.hears("not_connected", "not_connected", "goodbye")
+    assert played.log.ended_by == "line"
+    assert len(played.dialled()) == 1
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (datetime(2026, 11, 27, 16, 59, tzinfo=UTC), FRONT_DOOR),  # Friday 16:59 GMT
+        (datetime(2026, 11, 27, 17, 0, tzinfo=UTC), DUTY_SERVICE),  # Friday 17:00
+        (datetime(2026, 11, 28, 12, 0, tzinfo=UTC), DUTY_SERVICE),  # Saturday
+        (datetime(2026, 8, 31, 10, 0, tzinfo=UTC), DUTY_SERVICE),  # summer bank holiday
+        (datetime(2026, 12, 28, 10, 0, tzinfo=UTC), DUTY_SERVICE),  # substitute Boxing Day
+        (datetime(2026, 3, 30, 8, 30, tzinfo=UTC), FRONT_DOOR),  # 09:30 BST after the change
+        (datetime(2026, 3, 23, 8, 30, tzinfo=UTC), DUTY_SERVICE),  # 08:30 GMT before it
+        (datetime(2026, 10, 23, 16, 30, tzinfo=UTC), DUTY_SERVICE),  # 17:30 BST, Friday
+        (datetime(2026, 10, 26, 16, 30, tzinfo=UTC), FRONT_DOOR),  # 16:30 GMT, Monday after
+    ],
+)
+def test_transfers_go_to_whoever_is_on_duty_at_that_moment(
+    call, clock, moment: datetime, expected: str
+) -> None:
+    clock.now = moment
+    played = call("0", "completed")
+    assert played.dialled() == [(expected, "completed")]
+    assert played.record["out_of_hours"] is (expected == DUTY_SERVICE)
+    assert played.record["transfer_to"] == (
+        "front_door" if expected == FRONT_DOOR else "emergency_duty"
+    )
+
+
+def test_a_closed_date_from_config_sends_calls_to_the_duty_service(make_app, clock) -> None:
+    from tests.conftest import PhoneCall
+
+    app = make_app(office_hours={"closed_dates": ["2026-12-24"]})
+    clock.now = datetime(2026, 12, 24, 11, 0, tzinfo=UTC)
+    played = PhoneCall(app, ["0", "completed"])
+    assert played.dialled() == [(DUTY_SERVICE, "completed")]
+
+
+def test_contacts_offer_the_nspcc_only_while_it_is_open(call, clock) -> None:
+    clock.now = datetime(2026, 11, 25, 11, 0, tzinfo=UTC)
+    played = call("3", "2", "completed")
+    played.hears("contacts_duty_now", "contacts_nspcc_open", "contacts_nspcc_key")
+    assert played.dialled() == [(NSPCC, "completed")]
+    assert played.record["transfer_to"] == "nspcc"
+
+    clock.now = datetime(2026, 11, 25, 23, 0, tzinfo=UTC)
+    closed = call("3", "2", "h")
+    closed.hears("contacts_nspcc_closed", "not_a_choice").never_hears("contacts_nspcc_key")
+    assert closed.dialled() == []
+
+
+def test_retrying_a_failed_nspcc_transfer_dials_the_nspcc_again(call) -> None:
+    played = call("3", "2", "no-answer", "1", "completed")
+    assert played.dialled() == [(NSPCC, "no-answer"), (NSPCC, "completed")]
+
+
+def test_out_of_hours_contacts_name_the_duty_service_and_the_office_hours(call, clock) -> None:
+    clock.now = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
+    played = call("3", "h")
+    said = " ".join(played.said())
+    assert "On duty now: the Berkshire emergency duty service" in said
+    assert "Monday to Friday 9am to 5pm" in said

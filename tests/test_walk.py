@@ -1,0 +1,144 @@
+"""An exhaustive walk of the machine: every input from every state, as deep as the longest path."""
+
+from __future__ import annotations
+
+from collections import deque
+from itertools import count
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+from ivr.callflow import CallFlow
+from ivr.config import load_config, load_prompts
+from ivr.flow import INITIAL, STATES
+from ivr.line import Line
+from ivr.models import Base, Call
+
+INPUTS: list[tuple[str | None, str | None]] = [
+    *((key, None) for key in "0123456789*#"),
+    (None, None),
+    (None, "yes"),
+    (None, "no"),
+    (None, "not sure"),
+    (None, "repeat"),
+    (None, "back"),
+    (None, "operator"),
+    (None, "gibberish"),
+]
+DIAL = ["completed", "busy", "no-answer", "failed", "canceled"]
+PEOPLE = {name for name, state in STATES.items() if state.kind == "transfer"}
+DEPTH = 12
+SERIAL = count()
+
+
+@pytest.fixture(scope="module")
+def line() -> Line:
+    return Line(load_config(), load_prompts(), lambda: datetime(2026, 11, 25, 11, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def session() -> Iterator[Session]:
+    engine = create_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    with Session(engine) as db:
+        yield db
+    engine.dispose()
+
+
+Position = tuple[str, tuple[str, ...], int, str | None]
+
+
+def advance(session: Session, line: Line, at: Position, move: object) -> Position:
+    """Put a call at `at`, make one move, and say where it ends up."""
+    state, trail, tries, transfer_to = at
+    call = Call(
+        call_sid=f"CA{next(SERIAL):032d}",
+        reference=f"{next(SERIAL) % 1_000_000:06d}",
+        started_at=line.clock(),
+        caller="+447911123456",
+        out_of_hours=False,
+        state=state,
+        trail=list(trail),
+        tries=tries,
+        step_count=0,
+        callback_requested=False,
+        status="in_progress",
+        transfer_to=transfer_to,
+    )
+    session.add(call)
+    session.flush()
+    flow = CallFlow(call, line, line.clock())
+    if isinstance(move, str):
+        flow.dialled(move)
+    else:
+        flow.answer(*move)  # type: ignore[misc]
+    return call.state, tuple(call.trail), call.tries, call.transfer_to
+
+
+def moves(state: str) -> list[object]:
+    kind = STATES[state].kind
+    return list(DIAL) if kind == "transfer" else list(INPUTS) if STATES[state].gathers else []
+
+
+def test_walk_every_input_from_every_state(session: Session, line: Line) -> None:
+    start: Position = (INITIAL, (), 0, None)
+    seen = {start}
+    queue = deque([(start, 0)])
+    reached = {INITIAL}
+    while queue:
+        at, depth = queue.popleft()
+        if depth == DEPTH:
+            continue
+        for move in moves(at[0]):
+            nxt = advance(session, line, at, move)
+            assert nxt[0] in STATES
+            reached.add(nxt[0])
+            if nxt not in seen:
+                seen.add(nxt)
+                queue.append((nxt, depth + 1))
+    assert reached == set(STATES), f"never reached: {set(STATES) - reached}"
+
+
+@pytest.mark.parametrize("state", [n for n, s in STATES.items() if s.gathers])
+@pytest.mark.parametrize("failure", [(None, None), ("7", None), (None, "gibberish")])
+def test_silence_and_wrong_keys_never_leave_a_caller_stuck(
+    session: Session, line: Line, state: str, failure: tuple[str | None, str | None]
+) -> None:
+    at: Position = (state, (state,), 0, "front_door")
+    for _ in range(line.max_tries):
+        at = advance(session, line, at, failure)
+    kind = STATES[at[0]].kind
+    assert kind in ("transfer", "final"), f"{state} after {line.max_tries} failures is {at[0]}"
+
+
+@pytest.mark.parametrize("state", [n for n, s in STATES.items() if s.gathers])
+def test_zero_reaches_a_person_from_every_prompt(session: Session, line: Line, state: str) -> None:
+    assert advance(session, line, (state, (state,), 0, None), ("0", None))[0] in PEOPLE
+
+
+def test_every_path_ends_in_an_outcome_or_a_transfer(session: Session, line: Line) -> None:
+    """From every state, answering with silence alone reaches the end or a person."""
+    for state in STATES:
+        at: Position = (state, (state,), 0, "front_door")
+        for _ in range(line.max_tries + 2):
+            if not moves(at[0]):
+                break
+            if STATES[at[0]].kind == "transfer":
+                break
+            at = advance(session, line, at, (None, None))
+        assert STATES[at[0]].kind in ("transfer", "final"), state
+
+
+def test_the_999_guidance_is_at_most_two_key_presses_from_the_start(
+    session: Session, line: Line
+) -> None:
+    assert any(say.prompt == "danger_999" for say in STATES[INITIAL].says)
+    frontier: list[Position] = [(INITIAL, (), 0, None)]
+    for presses in range(1, 3):
+        frontier = [advance(session, line, at, (k, None)) for at in frontier for k in "123"]
+        if any(at[0] == "emergency_999" for at in frontier):
+            break
+    assert presses <= 2 and any(at[0] == "emergency_999" for at in frontier)
