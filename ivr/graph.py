@@ -24,7 +24,7 @@ def mermaid() -> str:
 
 
 def with_diagram(markdown: str, diagram: str) -> str:
-    """The README with its one ```mermaid block replaced, so `make graph-readme` keeps it current."""
+    """The README with its ```mermaid block replaced: `make graph-readme` keeps it current."""
     start = markdown.index("```mermaid\n") + len("```mermaid\n")
     end = markdown.index("```", start)
     return markdown[:start] + diagram.strip() + "\n" + markdown[end:]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import deque
-from itertools import count
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from itertools import count
 
 import pytest
 from sqlalchemy import create_engine
@@ -137,8 +137,6 @@ def test_the_999_guidance_is_at_most_two_key_presses_from_the_start(
 ) -> None:
     assert any(say.prompt == "danger_999" for say in STATES[INITIAL].says)
     frontier: list[Position] = [(INITIAL, (), 0, None)]
-    for presses in range(1, 3):
+    for _press in range(2):
         frontier = [advance(session, line, at, (k, None)) for at in frontier for k in "123"]
-        if any(at[0] == "emergency_999" for at in frontier):
-            break
-    assert presses <= 2 and any(at[0] == "emergency_999" for at in frontier)
+    assert any(at[0] == "emergency_999" for at in frontier)
