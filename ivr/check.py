@@ -344,6 +344,9 @@ def check_contacts(config: Located) -> Iterator[Problem]:
             yield config.problem(("contacts", key), "is missing; the prompts speak this contact")
     for key in contacts:
         yield from check_contact(config, key)
+    nspcc = contacts.get("nspcc")
+    if isinstance(nspcc, Mapping) and "hours" not in nspcc:
+        yield config.problem(("contacts", "nspcc"), "needs hours: the contacts menu reads them")
     for key in {s.contact for s in STATES.values() if s.contact not in (None, "duty")}:
         if isinstance(contacts.get(key), Mapping) and contacts[key].get("dial") is False:
             yield config.problem(

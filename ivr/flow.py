@@ -304,5 +304,5 @@ def question_predecessors() -> dict[str, list[str]]:
 
 
 def prompt_keys() -> set[str]:
-    """Every prompt key the flow speaks; `ivr check` holds `prompts/` to exactly this set."""
+    """Every prompt key the states speak; `ivr check` adds the few spoken outside any state."""
     return {say.prompt for state in STATES.values() for say in state.says}

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 import phonenumbers
@@ -98,6 +99,7 @@ class Line:
     def office_open(self, at: datetime) -> bool:
         return hours.office_open(self.config, at)
 
+    @cached_property
     def hints(self) -> str:
         """Phrases for Twilio's speech recogniser, straight from the vocabulary."""
         phrases = {phrase for table in self.speech.values() for phrase in table}

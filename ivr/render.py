@@ -52,7 +52,7 @@ def render(flow: CallFlow, notice: Notice, url_for: UrlFor) -> VoiceResponse:
             action=url_for("voice.gather", n=call.step_count),
             method="POST",
             language=line.voice["language"],
-            hints=line.hints(),
+            hints=line.hints,
             speech_timeout="auto",
         )
         for text in ([line.sentence(notice)] if notice else []) + spoken:

@@ -343,3 +343,19 @@ def test_any_odd_value_anywhere_never_raises(
     path.write_text(yaml.safe_dump(replaced(data, paths[pick % len(paths)], new)), "utf-8")
     problems = check(str(path)) if which == "config" else check(prompts_path=path)
     assert all(isinstance(p, Problem) and p.line >= 1 and p.message for p in problems)
+
+
+def test_nspcc_without_hours_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    nspcc_hours = '    hours:\n      weekly:\n        monday: ["08:00-22:00"]'
+    text = broken(CONFIG_TEXT, nspcc_hours, "    x:")
+    # The NSPCC's days are the only lines indented this deep; drop them with its hours.
+    text = "\n".join(line for line in text.splitlines() if not line.startswith("        ")) + "\n"
+    text = text.replace("    x:\n", "")
+    default = tmp_path / "default.yaml"
+    default.write_text(text, encoding="utf-8")
+    monkeypatch.setattr("ivr.config.DEFAULT_CONFIG", default)
+    problem = only(check())
+    assert (problem.line, problem.message) == (
+        line_of(text, "  nspcc:"),
+        "contacts.nspcc: needs hours: the contacts menu reads them",
+    )
