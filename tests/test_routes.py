@@ -163,3 +163,29 @@ def test_share_outcomes_end_with_the_checklist_and_the_record_reminder(call) -> 
         "advice_share_with_consent", "checklist", "record_reminder", "reference"
     )
     call("2", "2", "").hears("advice_do_not_share", "reason_no_purpose", "record_reminder")
+
+
+def test_a_whole_call_over_real_http(app) -> None:
+    """The same call through a real socket, as `ivr call --url` plays it against `make run`."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from ivr.phone import HttpTransport, Phone, ScriptedAnswerer
+    from tests.conftest import CALLER, TOKEN
+
+    server = make_server("127.0.0.1", 0, app)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/voice/incoming"
+        with HttpTransport() as transport:
+            log = Phone(
+                transport, url, TOKEN, ScriptedAnswerer(["1", "2", "busy", "2"]), caller=CALLER
+            ).call()
+    finally:
+        server.shutdown()
+        thread.join()
+    assert [e.attrs["status"] for e in log.requests()] == ["200"] * 5 + ["204"]
+    assert log.ended_by == "line"
+    assert any("call you back" in text for text in log.said())
