@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -93,7 +93,8 @@ class Schedule:
 
     def is_open(self, at: datetime) -> bool:
         """Whether `at` falls in an open range on its local day, that day not being closed."""
-        local = _require_aware(at).astimezone(self.timezone)
+        # Through UTC, so a wall time the clocks skipped counts as the instant it stands for.
+        local = _require_aware(at).astimezone(UTC).astimezone(self.timezone)
         if self.is_closed_day(local.date()):
             return False
         minute = local.hour * 60 + local.minute  # boundaries are whole minutes, so this is exact

@@ -751,3 +751,12 @@ def test_office_open_matches_brute_force(at: datetime) -> None:
         and local.date() not in {date(2026, 6, 15), date(2026, 6, 16)}
     )
     assert office_open(config, at) is expected
+
+
+def test_a_wall_time_the_clocks_skipped_counts_as_its_instant() -> None:
+    """01:30 on the night the clocks go forward does not exist: it is 02:30 BST."""
+    schedule = Schedule.from_config(
+        {"timezone": "Europe/London", "weekly": {"sunday": ["02:00-03:00"]}}
+    )
+    skipped = datetime(2026, 3, 29, 1, 30, tzinfo=ZoneInfo("Europe/London"))
+    assert schedule.is_open(skipped) is True
