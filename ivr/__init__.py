@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Flask
 
-from ivr import db, health, logs, voice
+from ivr import db, health, logs, metrics, voice
 from ivr.config import DEFAULT_PROMPTS, load_config, load_prompts, merge
 from ivr.line import Line, utc_now
 
@@ -49,6 +49,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         config, load_prompts(Path(app.config["PROMPTS"])), app.config["CLOCK"]
     )
     logs.init_app(app)
+    metrics.init_app(app)
     db.init_app(app)
     app.register_blueprint(voice.bp)
     app.register_blueprint(health.bp)
