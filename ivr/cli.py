@@ -25,6 +25,7 @@ from ivr.phone import (
     ScriptedAnswerer,
     Transport,
 )
+from ivr.retention import purge_command
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False, load_dotenv=False)
@@ -177,6 +178,9 @@ def check(config_file: str | None) -> None:
     if problems:
         raise click.ClickException(f"{len(problems)} problem(s) found")
     click.echo("config and prompts: OK")
+
+
+main.add_command(purge_command)
 
 
 @main.command("graph")
