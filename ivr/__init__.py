@@ -36,6 +36,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     if test_config:
         app.config.from_mapping(test_config)
+    logs.init_app(app)
     if not app.config["TWILIO_AUTH_TOKEN"]:
         app.config["TWILIO_AUTH_TOKEN"] = local_auth_token(app)
         log.warning(
@@ -48,7 +49,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["ivr.line"] = Line(
         config, load_prompts(Path(app.config["PROMPTS"])), app.config["CLOCK"]
     )
-    logs.init_app(app)
     metrics.init_app(app)
     db.init_app(app)
     app.register_blueprint(voice.bp)
