@@ -65,7 +65,7 @@ def count(response: Response) -> Response:
     if request.path.startswith("/voice/"):
         LATENCY.labels(endpoint).observe(time.perf_counter() - g.metrics_started)
     if fields.get("closed"):
-        CALLS.labels(fields.get("outcome") or "none").inc()
+        CALLS.labels(fields["outcome"]).inc()
     if fields.get("transfer"):
         TRANSFERS.labels(fields["transfer"]).inc()
     if fields.get("answer") == "signature_rejected":

@@ -13,7 +13,7 @@ from flask import Flask
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.exc import OperationalError
 
-from ivr import records
+from ivr import db, records
 from tests.conftest import TOKEN, AppFactory, PhoneCall, signed_post
 
 Play = Callable[..., PhoneCall]
@@ -80,6 +80,18 @@ def test_a_database_failure_counts_a_safe_answer_and_a_database_error(
     response = signed_post(app.test_client(), "/voice/incoming", CallSid="CA1")
     assert response.status_code == 200
     assert sample(app, "ivr_safe_fallbacks_total", endpoint="voice.incoming") == safe + 1
+    assert sample(app, "ivr_database_errors_total") == errors + 1
+
+
+def test_a_failed_health_check_counts_a_database_error(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def down() -> None:
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    errors = sample(app, "ivr_database_errors_total")
+    monkeypatch.setattr(db, "ping", down)
+    assert app.test_client().get("/healthz").status_code == 503
     assert sample(app, "ivr_database_errors_total") == errors + 1
 
 
