@@ -8,8 +8,10 @@ cannot be dialled, a prompt missing mid-call.
 from __future__ import annotations
 
 import importlib
+import ipaddress
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import phonenumbers
@@ -29,6 +31,7 @@ def live_problems(app: Flask) -> list[str]:
         *public_url_problems(app.config.get("PUBLIC_URL")),
         *database_problems(app.config["DATABASE_URL"], os.environ.get("IVR_WORKERS")),
         *number_problems(line.config["contacts"]),
+        *operations_problems(line.config),
         *prompt_problems(app, line.prompts),
     ]
 
@@ -82,6 +85,20 @@ def number_problems(contacts: dict[str, dict[str, object]]) -> list[str]:
             ok = False
         if not ok:
             found.append(f"contacts.{key}.number {number!r} is not a valid E.164 number to dial")
+    return found
+
+
+def operations_problems(config: dict[str, Any]) -> list[str]:
+    """The settings this deployment adds: who may read /metrics, how long records are kept."""
+    found = []
+    for network in config.get("metrics", {}).get("allow", []):
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            found.append(f"metrics.allow {network!r} is not an address or network")
+    days = config.get("retention", {}).get("days")
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        found.append(f"retention.days {days!r} is not a whole number of days")
     return found
 
 

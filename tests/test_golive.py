@@ -102,6 +102,9 @@ def test_one_worker_may_use_sqlite(
             None,
             "contacts.nspcc.number '+4412' is not a valid E.164",
         ),
+        ({}, {"metrics": {"allow": ["localhost"]}}, None, "metrics.allow 'localhost' is not"),
+        ({}, {"retention": {"days": "a year"}}, None, "retention.days 'a year' is not"),
+        ({}, {"retention": {"days": 0}}, None, "retention.days 0 is not"),
     ],
 )
 def test_each_missing_piece_fails_the_check(
