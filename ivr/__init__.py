@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Flask
 
-from ivr import db, health, voice
+from ivr import db, health, logs, metrics, voice
 from ivr.config import DEFAULT_PROMPTS, load_config, load_prompts, merge
 from ivr.line import Line, utc_now
 
@@ -36,6 +36,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     if test_config:
         app.config.from_mapping(test_config)
+    logs.init_app(app)
     if not app.config["TWILIO_AUTH_TOKEN"]:
         app.config["TWILIO_AUTH_TOKEN"] = local_auth_token(app)
         log.warning(
@@ -48,6 +49,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["ivr.line"] = Line(
         config, load_prompts(Path(app.config["PROMPTS"])), app.config["CLOCK"]
     )
+    metrics.init_app(app)
     db.init_app(app)
     app.register_blueprint(voice.bp)
     app.register_blueprint(health.bp)

@@ -27,6 +27,8 @@ class CallFlow:
         self.call = call
         self.line = line
         self.now = now
+        # How the caller answered this webhook (key, speech, silence, invalid), for its log line.
+        self.input_kind: str | None = None
 
     @property
     def state(self) -> str:
@@ -128,6 +130,7 @@ class CallFlow:
             kind = "invalid"
             self._fire("invalid")
         records.add_step(self.call, step, given, kind, self.now)
+        self.input_kind = kind
         if self.call.state == step and kind in ("silence", "invalid") and self.call.tries:
             return "didnt_hear" if kind == "silence" else "not_a_choice"
         return None

@@ -9,7 +9,7 @@ from urllib.parse import urljoin, urlsplit
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 from sqlalchemy import select
 
 from ivr import create_app, db, export
@@ -25,6 +25,7 @@ from ivr.phone import (
     ScriptedAnswerer,
     Transport,
 )
+from ivr.retention import purge_command
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False, load_dotenv=False)
@@ -35,7 +36,9 @@ def main() -> None:
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--workers", default=2, show_default=True, type=click.IntRange(1, 64), envvar="IVR_WORKERS"
+)
 @with_appcontext
 def serve(host: str, port: int, workers: int) -> None:
     """Serve Twilio's webhooks with gunicorn, after creating or migrating the database."""
@@ -167,16 +170,28 @@ def export_calls(fmt: str, since: datetime | None) -> None:
 
 @main.command("check")
 @click.option("--config", "config_file", help="A config override to check (default: IVR_CONFIG).")
-def check(config_file: str | None) -> None:
+@click.option(
+    "--live", is_flag=True, help="Also what a real deployment needs (docs/deployment.md)."
+)
+@click.pass_context
+def check(ctx: click.Context, config_file: str | None, live: bool) -> None:
     """Check the config and the prompts; says what is wrong, file and line."""
-    from ivr.check import check as find_problems
+    if live:
+        from ivr.golive import live_problems
 
-    problems = find_problems(config_file)
+        problems: list[Any] = live_problems(ctx.ensure_object(ScriptInfo).load_app())
+    else:
+        from ivr.check import check as find_problems
+
+        problems = find_problems(config_file)
     for problem in problems:
         click.echo(str(problem))
     if problems:
         raise click.ClickException(f"{len(problems)} problem(s) found")
     click.echo("config and prompts: OK")
+
+
+main.add_command(purge_command)
 
 
 @main.command("graph")

@@ -17,13 +17,20 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def make_engine(url: str) -> Engine:
-    """An engine tuned so that a stuck database fails fast instead of holding a caller."""
+    """An engine tuned so that a stuck database fails fast instead of holding a caller.
+
+    `hide_parameters` keeps callers' numbers out of error messages, and so out of the logs.
+    """
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 5})
+        engine = create_engine(url, connect_args={"timeout": 5}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(
-        url, pool_pre_ping=True, pool_timeout=5, connect_args={"connect_timeout": 5}
+        url,
+        hide_parameters=True,
+        pool_pre_ping=True,
+        pool_timeout=5,
+        connect_args={"connect_timeout": 5},
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, g, jsonify
 from sqlalchemy.exc import SQLAlchemyError
 
 from ivr import db
@@ -19,5 +19,6 @@ def healthz() -> tuple[Response, int]:
         db.ping()
     except SQLAlchemyError:
         log.exception("health check: the database did not answer")
+        g.database_down = True
         return jsonify(status="unavailable", database="down"), 503
     return jsonify(status="ok", database="ok"), 200

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import re
 
-from flask import Blueprint, Response, abort, current_app, request, url_for
+from flask import Blueprint, Response, abort, current_app, g, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
 from ivr import db, records, signature
 from ivr.callflow import CallFlow, Notice
 from ivr.line import Line
+from ivr.models import Call
 from ivr.render import render
 from ivr.safe import safe_guidance
 
@@ -28,6 +29,11 @@ def the_line() -> Line:
 
 def twiml(response: VoiceResponse) -> Response:
     return Response(str(response), mimetype="text/xml")
+
+
+def note(call: Call, **more: str | bool | None) -> None:
+    """What this webhook did to the call, for its log line (ivr.logs) and metrics (ivr.metrics)."""
+    g.log_fields = {"state": call.state, "outcome": call.outcome, **more}
 
 
 def call_sid() -> str:
@@ -53,6 +59,7 @@ def require_twilio() -> None:
         return
     if not signature.is_valid(request):
         log.warning("rejected a request with a missing or invalid signature: %s", request.path)
+        g.log_fields = {"answer": "signature_rejected"}
         abort(403)
 
 
@@ -62,6 +69,7 @@ def answer_safely(error: Exception) -> Response | HTTPException:
     if isinstance(error, HTTPException):
         return error
     log.exception("voice webhook failed; the caller was given the safe guidance")
+    g.log_fields, g.error = {"answer": "safe_guidance", "error": type(error).__name__}, error
     return twiml(safe_guidance(the_line()))
 
 
@@ -74,6 +82,7 @@ def incoming() -> Response:
             session, sid, request.form.get("From"), now, out_of_hours=not line.office_open(now)
         )
         flow = CallFlow(call, line, now)
+        note(call)
     return twiml(render(flow, None, url_for))
 
 
@@ -90,6 +99,7 @@ def gather() -> Response:
         flow = CallFlow(call, line, now)
         if n == call.step_count:
             notice = flow.answer(request.form.get("Digits"), request.form.get("SpeechResult"))
+        note(call, input=flow.input_kind)
     return twiml(render(flow, notice, url_for))
 
 
@@ -105,6 +115,7 @@ def dial() -> Response:
         flow = CallFlow(call, line, now)
         if n == call.step_count:
             flow.dialled(request.form.get("DialCallStatus", ""))
+            note(call, input="dial", transfer=call.transfer_status)
     return twiml(render(flow, None, url_for))
 
 
@@ -121,7 +132,9 @@ def status() -> tuple[str, int]:
             log.warning("a status callback for an unknown call %s", sid)
             return "", 204
         seconds = int(duration) if duration.isdigit() and len(duration) < 9 else None
+        closing = call.status != "completed"
         records.close(call, line.clock(), seconds)
+        note(call, closed=closing)
     return "", 204
 
 
@@ -133,4 +146,5 @@ def fallback() -> Response:
         request.form.get("ErrorCode", "")[:16],
         request.form.get("ErrorUrl", "")[:256],
     )
+    g.log_fields = {"answer": "safe_guidance"}
     return twiml(safe_guidance(the_line()))

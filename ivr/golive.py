@@ -1,0 +1,115 @@
+"""`ivr check --live`: what a real deployment needs beyond a valid config, one line per gap.
+
+Each gap here lets the line run in a simulator yet fail a real caller: Twilio's signatures
+refused, a URL Twilio cannot reach, workers fighting over one SQLite file, a number that
+cannot be dialled, a prompt missing mid-call.
+"""
+
+from __future__ import annotations
+
+import importlib
+import ipaddress
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import phonenumbers
+from flask import Flask
+
+from ivr import local_token_path
+from ivr.flow import prompt_keys
+
+DEFAULT_WORKERS = 2  # as `ivr serve --workers`
+
+
+def live_problems(app: Flask) -> list[str]:
+    """Everything that stops this app, as configured, from answering real calls."""
+    line = app.extensions["ivr.line"]
+    return [
+        *token_problems(app),
+        *public_url_problems(app.config.get("PUBLIC_URL")),
+        *database_problems(app.config["DATABASE_URL"], os.environ.get("IVR_WORKERS")),
+        *number_problems(line.config["contacts"]),
+        *operations_problems(line.config),
+        *prompt_problems(app, line.prompts),
+    ]
+
+
+def token_problems(app: Flask) -> list[str]:
+    """Twilio signs with the account's token; the generated local one only fits the simulator."""
+    token = app.config.get("TWILIO_AUTH_TOKEN")
+    local = local_token_path(app)
+    if not token or (local.exists() and token == local.read_text().strip()):
+        return ["TWILIO_AUTH_TOKEN is not set: Twilio's requests would all be refused (403)"]
+    return []
+
+
+def public_url_problems(url: str | None) -> list[str]:
+    """Signatures are checked against the URL Twilio called, which must be public https."""
+    if not url:
+        return ["IVR_PUBLIC_URL is not set: set it to the https URL Twilio is given"]
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.netloc:
+        return [f"IVR_PUBLIC_URL {url!r} is not an https URL; Twilio must call the line over TLS"]
+    return []
+
+
+def database_problems(url: str, workers_setting: str | None) -> list[str]:
+    """Several workers need a database server: SQLite has no row locks to share a call."""
+    try:
+        workers = int(workers_setting or DEFAULT_WORKERS)
+    except ValueError:
+        return [f"IVR_WORKERS {workers_setting!r} is not a whole number"]
+    if workers > 1 and url.startswith("sqlite"):
+        return [
+            f"IVR_DATABASE_URL is SQLite but {workers} workers are configured: "
+            "use PostgreSQL, or IVR_WORKERS=1"
+        ]
+    return []
+
+
+def number_problems(contacts: dict[str, dict[str, object]]) -> list[str]:
+    """Every number the line dials must be a valid E.164 number, or Twilio cannot connect it."""
+    found = []
+    for key, contact in contacts.items():
+        if contact.get("dial") is False:
+            continue
+        number = str(contact.get("number", ""))
+        try:
+            parsed = phonenumbers.parse(number)
+            ok = phonenumbers.is_valid_number(parsed) and number == phonenumbers.format_number(
+                parsed, phonenumbers.PhoneNumberFormat.E164
+            )
+        except phonenumbers.NumberParseException:
+            ok = False
+        if not ok:
+            found.append(f"contacts.{key}.number {number!r} is not a valid E.164 number to dial")
+    return found
+
+
+def operations_problems(config: dict[str, Any]) -> list[str]:
+    """The settings this deployment adds: who may read /metrics, how long records are kept."""
+    found = []
+    for network in config.get("metrics", {}).get("allow", []):
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            found.append(f"metrics.allow {network!r} is not an address or network")
+    days = config.get("retention", {}).get("days")
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        found.append(f"retention.days {days!r} is not a whole number of days")
+    return found
+
+
+def prompt_problems(app: Flask, prompts: dict[str, dict[str, str]]) -> list[str]:
+    """The full `ivr check` when it is installed, else at least every prompt the flow speaks."""
+    try:
+        base = importlib.import_module("ivr.check")
+    except ModuleNotFoundError:
+        sentences = prompts.get("sentences", {})
+        return [
+            f"prompts: missing prompt {key!r}" for key in sorted(prompt_keys() - set(sentences))
+        ]
+    problems = base.check(app.config.get("IVR_CONFIG"), Path(app.config["PROMPTS"]))
+    return [str(problem) for problem in problems]

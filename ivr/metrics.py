@@ -1,0 +1,99 @@
+"""`/metrics` for Prometheus: how fast the line answers and how calls, transfers and failures go.
+
+Counted from one after-request hook reading what the webhooks noted on `flask.g`, so the webhooks
+carry no metrics code. Under gunicorn every worker counts for itself: set
+`PROMETHEUS_MULTIPROC_DIR` to an empty directory the workers share and `/metrics` adds them up
+(prometheus-client's multiprocess mode); without it each process reports only its own counts.
+Only the addresses in the config's `metrics.allow` (addresses or CIDR networks) may read it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import time
+
+from flask import Blueprint, Flask, Response, abort, current_app, g, request
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.multiprocess import MultiProcessCollector
+from sqlalchemy.exc import SQLAlchemyError
+
+bp = Blueprint("metrics", __name__)
+
+# Twilio waits 15 s for a webhook; the buckets resolve the range a caller would notice.
+LATENCY = Histogram(
+    "ivr_webhook_latency_seconds",
+    "Time to answer a Twilio webhook",
+    ["endpoint"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15),
+)
+CALLS = Counter("ivr_calls", "Calls closed by Twilio's status callback, by outcome", ["outcome"])
+TRANSFERS = Counter(
+    "ivr_transfers", "Transfers to a person, by Twilio's DialCallStatus", ["result"]
+)
+SIGNATURE_FAILURES = Counter(
+    "ivr_signature_failures", "Voice requests refused for a missing or invalid signature"
+)
+SAFE_FALLBACKS = Counter(
+    "ivr_safe_fallbacks", "Callers given the safe guidance because the line failed", ["endpoint"]
+)
+DATABASE_ERRORS = Counter("ivr_database_errors", "Requests that failed on the database")
+
+
+def init_app(app: Flask) -> None:
+    """Serve /metrics and count every answered request."""
+    app.register_blueprint(bp)
+    app.before_request(start_timer)
+    app.after_request(count)
+
+
+def start_timer() -> None:
+    g.metrics_started = time.perf_counter()
+
+
+def count(response: Response) -> Response:
+    """Turn what the request noted on `g` into counts."""
+    endpoint = request.endpoint or "unknown"
+    fields = g.get("log_fields", {})
+    if request.path.startswith("/voice/"):
+        LATENCY.labels(endpoint).observe(time.perf_counter() - g.metrics_started)
+    if fields.get("closed"):
+        CALLS.labels(fields["outcome"]).inc()
+    if fields.get("transfer"):
+        TRANSFERS.labels(fields["transfer"]).inc()
+    if fields.get("answer") == "signature_rejected":
+        SIGNATURE_FAILURES.inc()
+    if fields.get("answer") == "safe_guidance":
+        SAFE_FALLBACKS.labels(endpoint).inc()
+    if isinstance(g.get("error"), SQLAlchemyError) or g.get("database_down"):
+        DATABASE_ERRORS.inc()
+    return response
+
+
+def allowed(address: str | None) -> bool:
+    """Whether `address` is in one of the configured networks; unparsable means no."""
+    networks = current_app.extensions["ivr.line"].config.get("metrics", {}).get("allow", [])
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(net, strict=False) for net in networks)
+
+
+@bp.get("/metrics")
+def metrics() -> Response:
+    """Every metric, summed over all workers in multiprocess mode."""
+    if not allowed(request.remote_addr):
+        abort(403)
+    registry = REGISTRY
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)
+    return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,155 @@
+"""`ivr check --live`: each gap a real deployment must close fails the check, one line each."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import Result
+from flask import Flask
+
+from ivr.cli import main
+from ivr.config import DEFAULT_PROMPTS
+from tests.conftest import AppFactory
+
+POSTGRES = "postgresql+psycopg://ivr@db.example.org/ivr"
+COMPLETE: dict[str, Any] = {
+    "TWILIO_AUTH_TOKEN": "a-real-account-token",
+    "PUBLIC_URL": "https://ivr.example.org",
+    "DATABASE_URL": POSTGRES,
+}
+
+
+@dataclass
+class FakeProblem:
+    message: str
+
+    def __str__(self) -> str:
+        return f"prompts/en-GB.yaml:3: {self.message}"
+
+
+@pytest.fixture(autouse=True)
+def base_check(monkeypatch: pytest.MonkeyPatch) -> list[FakeProblem]:
+    """Stand in for ivr.check (written in another branch): the problems it will report."""
+    problems: list[FakeProblem] = []
+    module = ModuleType("ivr.check")
+    module.check = lambda _config, _prompts: problems  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "ivr.check", module)
+    return problems
+
+
+@pytest.fixture
+def no_base_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As if ivr.check were not installed: golive falls back to its own prompt check."""
+    monkeypatch.setitem(sys.modules, "ivr.check", None)
+
+
+def check_live(app: Flask) -> Result:
+    return app.test_cli_runner().invoke(main, ["check", "--live"])
+
+
+def prompts_without(tmp_path: Path, key: str) -> str:
+    prompts = yaml.safe_load(DEFAULT_PROMPTS.read_text(encoding="utf-8"))
+    del prompts["sentences"][key]
+    path = tmp_path / "prompts.yaml"
+    path.write_text(yaml.safe_dump(prompts), encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize("base", ["present", "absent"])
+def test_a_complete_set_up_passes(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch, base: str
+) -> None:
+    if base == "absent":
+        monkeypatch.setitem(sys.modules, "ivr.check", None)
+    monkeypatch.setenv("IVR_WORKERS", "4")
+    result = check_live(make_app(COMPLETE))
+    assert result.exit_code == 0, result.output
+
+
+def test_one_worker_may_use_sqlite(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> None:
+    monkeypatch.setenv("IVR_WORKERS", "1")
+    result = check_live(make_app({**COMPLETE, "DATABASE_URL": database_url}))
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    ("settings", "config", "workers", "expected"),
+    [
+        ({"TWILIO_AUTH_TOKEN": None}, {}, None, "TWILIO_AUTH_TOKEN is not set"),
+        ({"PUBLIC_URL": None}, {}, None, "IVR_PUBLIC_URL is not set"),
+        ({"PUBLIC_URL": "http://ivr.example.org"}, {}, None, "is not an https URL"),
+        ({"PUBLIC_URL": "https://"}, {}, None, "is not an https URL"),
+        ({"DATABASE_URL": "sqlite:///ivr.sqlite3"}, {}, None, "SQLite but 2 workers"),
+        ({"DATABASE_URL": "sqlite:///ivr.sqlite3"}, {}, "3", "SQLite but 3 workers"),
+        ({}, {}, "many", "IVR_WORKERS 'many' is not a whole number"),
+        (
+            {},
+            {"contacts": {"front_door": {"number": "01189088002"}}},
+            None,
+            "contacts.front_door.number '01189088002' is not a valid E.164",
+        ),
+        (
+            {},
+            {"contacts": {"nspcc": {"number": "+4412"}}},
+            None,
+            "contacts.nspcc.number '+4412' is not a valid E.164",
+        ),
+        ({}, {"metrics": {"allow": ["localhost"]}}, None, "metrics.allow 'localhost' is not"),
+        ({}, {"retention": {"days": "a year"}}, None, "retention.days 'a year' is not"),
+        ({}, {"retention": {"days": 0}}, None, "retention.days 0 is not"),
+    ],
+)
+def test_each_missing_piece_fails_the_check(
+    make_app: AppFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    settings: dict[str, Any],
+    config: dict[str, Any],
+    workers: str | None,
+    expected: str,
+) -> None:
+    if workers is None:
+        monkeypatch.delenv("IVR_WORKERS", raising=False)
+    else:
+        monkeypatch.setenv("IVR_WORKERS", workers)
+    result = check_live(make_app({**COMPLETE, **settings}, **config))
+    assert result.exit_code != 0
+    problems = [line for line in result.output.splitlines() if not line.startswith("Error:")]
+    assert len(problems) == 1, result.output
+    assert expected in problems[0]
+
+
+def test_the_base_checks_problems_fail_the_check(
+    make_app: AppFactory, base_check: list[FakeProblem]
+) -> None:
+    base_check.append(FakeProblem("missing prompt 'danger_now'"))
+    result = check_live(make_app(COMPLETE))
+    assert result.exit_code != 0
+    assert "prompts/en-GB.yaml:3: missing prompt 'danger_now'" in result.output
+
+
+@pytest.mark.usefixtures("no_base_check")
+def test_without_the_base_check_a_missing_prompt_fails_the_check(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    prompts = prompts_without(tmp_path, "danger_now")
+    app = make_app({**COMPLETE, "PROMPTS": prompts})
+    result = check_live(app)
+    assert result.exit_code != 0
+    assert "prompts: missing prompt 'danger_now'" in result.output
+
+
+def test_a_number_not_dialled_may_be_a_short_code(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IVR_WORKERS", "2")
+    app = make_app(COMPLETE, contacts={"police": {"number": "101", "dial": False}})
+    result = check_live(app)
+    assert result.exit_code == 0, result.output

@@ -1,0 +1,150 @@
+"""/metrics: counts that move with real calls, readable only from the allowed addresses."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy.exc import OperationalError
+
+from ivr import db, records
+from tests.conftest import TOKEN, AppFactory, PhoneCall, signed_post
+
+Play = Callable[..., PhoneCall]
+
+
+def sample(app: Flask, name: str, **labels: str) -> float:
+    """One sample's value as /metrics shows it, 0 when it has not been counted yet."""
+    response = app.test_client().get("/metrics")
+    assert response.status_code == 200, response.text
+    for family in text_string_to_metric_families(response.text):
+        for found in family.samples:
+            if found.name == name and found.labels == labels:
+                return found.value
+    return 0.0
+
+
+def test_a_closed_call_is_counted_by_outcome_once(app: Flask, call: Play) -> None:
+    before = sample(app, "ivr_calls_total", outcome="emergency_999")
+    played = call("1", "1", "h")
+    assert played.record["outcome"] == "emergency_999"
+    assert sample(app, "ivr_calls_total", outcome="emergency_999") == before + 1
+    signed_post(
+        app.test_client(), "/voice/status", CallSid=played.log.call_sid, CallStatus="completed"
+    )
+    assert sample(app, "ivr_calls_total", outcome="emergency_999") == before + 1
+
+
+def test_a_call_abandoned_at_the_menu_is_counted_as_abandoned(app: Flask, call: Play) -> None:
+    before = sample(app, "ivr_calls_total", outcome="abandoned")
+    call("h")
+    assert sample(app, "ivr_calls_total", outcome="abandoned") == before + 1
+
+
+def test_transfers_are_counted_by_result(app: Flask, call: Play) -> None:
+    busy = sample(app, "ivr_transfers_total", result="busy")
+    completed = sample(app, "ivr_transfers_total", result="completed")
+    call("0", "busy", "h")
+    assert sample(app, "ivr_transfers_total", result="busy") == busy + 1
+    assert sample(app, "ivr_transfers_total", result="completed") == completed
+
+
+def test_an_unsigned_request_is_a_signature_failure(app: Flask) -> None:
+    before = sample(app, "ivr_signature_failures_total")
+    response = app.test_client().post("/voice/incoming", data={"CallSid": "CA1"})
+    assert response.status_code == 403
+    assert sample(app, "ivr_signature_failures_total") == before + 1
+
+
+def test_the_fallback_url_counts_a_safe_answer(app: Flask) -> None:
+    before = sample(app, "ivr_safe_fallbacks_total", endpoint="voice.fallback")
+    app.test_client().post("/voice/fallback", data={"ErrorCode": "11200"})
+    assert sample(app, "ivr_safe_fallbacks_total", endpoint="voice.fallback") == before + 1
+
+
+def test_a_database_failure_counts_a_safe_answer_and_a_database_error(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def down(*_args: Any, **_kwargs: Any) -> None:
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    safe = sample(app, "ivr_safe_fallbacks_total", endpoint="voice.incoming")
+    errors = sample(app, "ivr_database_errors_total")
+    monkeypatch.setattr(records, "open_call", down)
+    response = signed_post(app.test_client(), "/voice/incoming", CallSid="CA1")
+    assert response.status_code == 200
+    assert sample(app, "ivr_safe_fallbacks_total", endpoint="voice.incoming") == safe + 1
+    assert sample(app, "ivr_database_errors_total") == errors + 1
+
+
+def test_a_failed_health_check_counts_a_database_error(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def down() -> None:
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    errors = sample(app, "ivr_database_errors_total")
+    monkeypatch.setattr(db, "ping", down)
+    assert app.test_client().get("/healthz").status_code == 503
+    assert sample(app, "ivr_database_errors_total") == errors + 1
+
+
+def test_webhook_latency_is_observed_per_endpoint(app: Flask, call: Play) -> None:
+    name = "ivr_webhook_latency_seconds_count"
+    before = sample(app, name, endpoint="voice.gather")
+    call("2", "h")
+    assert sample(app, name, endpoint="voice.gather") == before + 1
+
+
+def test_metrics_are_refused_to_an_address_not_allowed(app: Flask) -> None:
+    response = app.test_client().get("/metrics", environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    assert response.status_code == 403
+    assert "ivr_" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("address", "status"), [("10.1.2.3", 200), ("::1", 200), ("192.168.0.1", 403)]
+)
+def test_metrics_allow_addresses_and_networks(
+    make_app: AppFactory, address: str, status: int
+) -> None:
+    app = make_app(metrics={"allow": ["10.0.0.0/8", "::1"]})
+    response = app.test_client().get("/metrics", environ_base={"REMOTE_ADDR": address})
+    assert response.status_code == status
+
+
+MULTIPROCESS_SCRIPT = """
+import sys
+from ivr import create_app
+app = create_app({"TESTING": True, "DATABASE_URL": sys.argv[1], "TWILIO_AUTH_TOKEN": sys.argv[2]})
+for _ in range(int(sys.argv[3])):
+    app.test_client().post("/voice/incoming", data={"CallSid": "CA1"})
+print(app.test_client().get("/metrics").text)
+"""
+
+
+def test_multiprocess_mode_adds_up_every_process(tmp_path: Path, database_url: str) -> None:
+    shared = tmp_path / "prometheus"
+    shared.mkdir()
+    env = {
+        "PROMETHEUS_MULTIPROC_DIR": str(shared),
+        "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+    }
+    outputs = [
+        subprocess.run(
+            [sys.executable, "-c", MULTIPROCESS_SCRIPT, database_url, TOKEN, str(times)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for times in (2, 3)
+    ]
+    assert "ivr_signature_failures_total 5.0" in outputs[-1]
+    assert any(shared.iterdir())
