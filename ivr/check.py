@@ -7,6 +7,7 @@ After merging an IVR_CONFIG override over the defaults, a value is reported wher
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import re
 import string
 from collections.abc import Callable, Iterator, Mapping
@@ -25,7 +26,16 @@ from ivr.line import _normalise, dialable
 
 KeyPath = tuple[Any, ...]
 
-CONFIG_KEYS = ("service_name", "voice", "office_hours", "duty", "contacts", "menus")
+CONFIG_KEYS = (
+    "service_name",
+    "voice",
+    "office_hours",
+    "duty",
+    "contacts",
+    "menus",
+    "metrics",
+    "retention",
+)
 PROMPT_KEYS = ("sentences", "speech", "hours")
 VOICE_KEYS = ("language", "name")
 DUTY_KEYS = ("in_hours", "out_of_hours")
@@ -240,6 +250,7 @@ def check_config(config: Located) -> list[Problem]:
         *check_contacts(config),
         *check_duty(config),
         *check_menus(config),
+        *check_operations(config),
     ]
 
 
@@ -440,6 +451,23 @@ def check_menus(config: Located) -> Iterator[Problem]:
             yield config.problem(
                 ("menus", key), f"{value!r} is not a whole number from {low} to {high}"
             )
+
+
+def check_operations(config: Located) -> Iterator[Problem]:
+    """Who may read /metrics, and how long records are kept: both must be usable as written."""
+    yield from unknown_keys(config, ("metrics",), ("allow",))
+    yield from unknown_keys(config, ("retention",), ("days",))
+    allow = config.get(("metrics", "allow"))
+    for index, network in enumerate(allow if isinstance(allow, list) else []):
+        try:
+            ipaddress.ip_network(str(network), strict=False)
+        except ValueError:
+            yield config.problem(
+                ("metrics", "allow", index), f"{network!r} is not an address or network"
+            )
+    days = config.get(("retention", "days"))
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        yield config.problem(("retention", "days"), f"{days!r} is not a whole number of days")
 
 
 # --- Prompts ------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from datetime import UTC, datetime
 from typing import Any
@@ -88,6 +89,8 @@ def call(url: str | None, keys: str | None, caller: str) -> None:
         incoming = url if urlsplit(url).path not in ("", "/") else urljoin(url, "/voice/incoming")
         transport = HttpTransport()
     else:
+        # In-process, the webhooks' own log lines would interleave with what the caller hears.
+        logging.getLogger("ivr.webhook").setLevel(logging.WARNING)
         db.upgrade(app.config["DATABASE_URL"])
         base = app.config.get("PUBLIC_URL") or "http://localhost"
         incoming = urljoin(base, "/voice/incoming")

@@ -7,32 +7,25 @@ cannot be dialled, a prompt missing mid-call.
 
 from __future__ import annotations
 
-import importlib
-import ipaddress
 import os
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
-import phonenumbers
 from flask import Flask
 
 from ivr import local_token_path
-from ivr.flow import prompt_keys
+from ivr.check import check
 
 DEFAULT_WORKERS = 2  # as `ivr serve --workers`
 
 
 def live_problems(app: Flask) -> list[str]:
     """Everything that stops this app, as configured, from answering real calls."""
-    line = app.extensions["ivr.line"]
     return [
         *token_problems(app),
         *public_url_problems(app.config.get("PUBLIC_URL")),
         *database_problems(app.config["DATABASE_URL"], os.environ.get("IVR_WORKERS")),
-        *number_problems(line.config["contacts"]),
-        *operations_problems(line.config),
-        *prompt_problems(app, line.prompts),
+        *config_problems(app),
     ]
 
 
@@ -69,47 +62,7 @@ def database_problems(url: str, workers_setting: str | None) -> list[str]:
     return []
 
 
-def number_problems(contacts: dict[str, dict[str, object]]) -> list[str]:
-    """Every number the line dials must be a valid E.164 number, or Twilio cannot connect it."""
-    found = []
-    for key, contact in contacts.items():
-        if contact.get("dial") is False:
-            continue
-        number = str(contact.get("number", ""))
-        try:
-            parsed = phonenumbers.parse(number)
-            ok = phonenumbers.is_valid_number(parsed) and number == phonenumbers.format_number(
-                parsed, phonenumbers.PhoneNumberFormat.E164
-            )
-        except phonenumbers.NumberParseException:
-            ok = False
-        if not ok:
-            found.append(f"contacts.{key}.number {number!r} is not a valid E.164 number to dial")
-    return found
-
-
-def operations_problems(config: dict[str, Any]) -> list[str]:
-    """The settings this deployment adds: who may read /metrics, how long records are kept."""
-    found = []
-    for network in config.get("metrics", {}).get("allow", []):
-        try:
-            ipaddress.ip_network(network, strict=False)
-        except ValueError:
-            found.append(f"metrics.allow {network!r} is not an address or network")
-    days = config.get("retention", {}).get("days")
-    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
-        found.append(f"retention.days {days!r} is not a whole number of days")
-    return found
-
-
-def prompt_problems(app: Flask, prompts: dict[str, dict[str, str]]) -> list[str]:
-    """The full `ivr check` when it is installed, else at least every prompt the flow speaks."""
-    try:
-        base = importlib.import_module("ivr.check")
-    except ModuleNotFoundError:
-        sentences = prompts.get("sentences", {})
-        return [
-            f"prompts: missing prompt {key!r}" for key in sorted(prompt_keys() - set(sentences))
-        ]
-    problems = base.check(app.config.get("IVR_CONFIG"), Path(app.config["PROMPTS"]))
+def config_problems(app: Flask) -> list[str]:
+    """Everything plain `ivr check` finds: numbers, hours, prompts, metrics, retention."""
+    problems = check(app.config.get("IVR_CONFIG"), Path(app.config["PROMPTS"]))
     return [str(problem) for problem in problems]
