@@ -25,6 +25,7 @@ from ivr.phone import (
     ScriptedAnswerer,
     Transport,
 )
+from ivr.review import users
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False, load_dotenv=False)
@@ -183,3 +184,6 @@ def check(config_file: str | None) -> None:
 def graph() -> None:
     """Print the call flow as a Mermaid diagram, generated from the state machine."""
     click.echo(mermaid())
+
+
+main.add_command(users)
