@@ -6,7 +6,8 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import session as browser_session
 from flask_login import LoginManager, current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -47,6 +48,7 @@ def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
             abort(403)
         return view(*args, **kwargs)
 
+    wrapped.admin_only = True  # type: ignore[attr-defined]
     return wrapped
 
 
@@ -58,7 +60,7 @@ def login() -> Any:
     if form.validate_on_submit():
         user = _authenticate(form.username.data or "", form.password.data or "")
         if user is not None:
-            session.clear()
+            browser_session.clear()
             login_user(user)
             return redirect(url_for("review.dashboard"))
         error = REFUSED
@@ -92,5 +94,5 @@ def logout() -> Response:
         with db.session() as session:
             audit.write(session, now(), current_user.username, "logout")
         logout_user()
-        session.clear()
+        browser_session.clear()
     return redirect(url_for("review.login"))
