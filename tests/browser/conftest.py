@@ -107,14 +107,19 @@ def page(chromium: Any, live_url: str) -> Iterator[Any]:
     context = chromium.new_context(base_url=live_url, viewport={"width": 1280, "height": 900})
     tab = context.new_page()
     errors: list[str] = []
-    tab.on(
-        "console", lambda message: errors.append(message.text) if message.type == "error" else None
-    )
+    tab.on("console", lambda message: _note(errors, message))
     tab.on("pageerror", lambda error: errors.append(str(error)))
     tab.errors = errors
     yield tab
     context.close()
     assert errors == [], f"the browser reported errors: {errors}"
+
+
+def _note(errors: list[str], message: Any) -> None:
+    """Keep console errors, except the favicon chromium fetches for Flask's plain error pages."""
+    url = message.location.get("url", "")
+    if message.type == "error" and not url.endswith("/favicon.ico"):
+        errors.append(f"{message.text} ({url})")
 
 
 @pytest.fixture
