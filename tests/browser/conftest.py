@@ -76,7 +76,11 @@ def live_url(app: Flask) -> Iterator[str]:  # noqa: F811
 
 
 class Screens:
-    """Saves a screenshot of each page; the key ones are copied to docs/ for the guide."""
+    """Saves a screenshot of each page; the key ones are copied to docs/ for the guide.
+
+    Call references are random, so the pictures differ on every run: docs/ gets a copy only
+    when it has none, or when IVR_UPDATE_SCREENSHOTS=1.
+    """
 
     KEY: ClassVar[set[str]] = {
         "login",
@@ -95,7 +99,9 @@ class Screens:
     def shot(self, name: str) -> Path:
         path = ARTIFACTS / f"{name}.png"
         self.page.screenshot(path=str(path), full_page=True)
-        if name in self.KEY:
+        # Refreshed on request, so an ordinary run leaves the committed pictures alone.
+        refresh = os.environ.get("IVR_UPDATE_SCREENSHOTS") == "1"
+        if name in self.KEY and (refresh or not (DOCS / path.name).exists()):
             DOCS.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, DOCS / path.name)
         return path

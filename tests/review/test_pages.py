@@ -45,6 +45,7 @@ def test_the_dashboard_counts(app: Flask, supervisor: FlaskClient, call, clock: 
         hours = stats.by_hour(session, WEDNESDAY_11AM - timedelta(days=1), stats.ZoneInfo("UTC"))
     assert (month.calls, month.transfers, month.connected) == (4, 3, 2)  # one busy
     assert month.outcomes["emergency_999"] == 1 and month.no_response == 1
+    assert month.out_of_hours == 1, "the last call was on a Saturday"
     assert today.calls == 1 and today.share(today.no_response) == "100%"
     assert hours[11] == 4 and sum(hours) == 4
     page = supervisor.get("/review/").get_data(as_text=True)
