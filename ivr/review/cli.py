@@ -61,6 +61,7 @@ def add_user(username: str, role: str, password_stdin: bool) -> None:
 @with_appcontext
 def list_users() -> None:
     """Every account, with its role and whether it is disabled."""
+    db.upgrade(current_app.config["DATABASE_URL"])
     with db.session() as session:
         for user in session.scalars(select(User).order_by(User.username)):
             state = "disabled" if user.disabled else "active"
@@ -72,6 +73,7 @@ def list_users() -> None:
 @with_appcontext
 def disable_user(username: str) -> None:
     """Disable an account: it can no longer log in, and open sessions end."""
+    db.upgrade(current_app.config["DATABASE_URL"])
     try:
         with db.session() as session:
             accounts.disable(session, current_app.config["CLOCK"](), _actor(), username)
