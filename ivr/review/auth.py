@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask import session as browser_session
 from flask_login import LoginManager, current_user, login_user, logout_user
 from werkzeug.wrappers import Response
@@ -15,6 +15,7 @@ from ivr import audit, db
 from ivr.review import accounts, throttle
 from ivr.review.blueprint import bp
 from ivr.review.forms import ActionForm, LoginForm
+from ivr.review.local import now
 from ivr.review.models import User
 
 login_manager = LoginManager()
@@ -33,10 +34,6 @@ def load_user(user_id: str) -> User | None:
     with db.session() as session:
         user = session.get(User, int(user_id))
         return user if user is not None and not user.disabled else None
-
-
-def now() -> Any:
-    return current_app.config["CLOCK"]()
 
 
 def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:

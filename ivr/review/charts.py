@@ -20,7 +20,6 @@ class Chart:
     width: int
     height: int
     bars: list[Bar]
-    horizontal: bool
 
 
 def columns(values: list[tuple[str, int]], width: int = 720, height: int = 180) -> Chart:
@@ -34,7 +33,7 @@ def columns(values: list[tuple[str, int]], width: int = 720, height: int = 180) 
         )
         for i, (label, value) in enumerate(values)
     ]
-    return Chart(width, height, bars, horizontal=False)
+    return Chart(width, height, bars)
 
 
 def rows(values: list[tuple[str, int]], width: int = 720, row: int = 22) -> Chart:
@@ -45,4 +44,4 @@ def rows(values: list[tuple[str, int]], width: int = 720, row: int = 22) -> Char
         Bar(label, value, label_room, i * row + 2, plot * value / top, row - 6)
         for i, (label, value) in enumerate(values)
     ]
-    return Chart(width, max(len(values), 1) * row + 4, bars, horizontal=True)
+    return Chart(width, max(len(values), 1) * row + 4, bars)

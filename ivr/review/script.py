@@ -12,7 +12,7 @@ from ivr.review.blueprint import bp
 
 
 @dataclass(frozen=True)
-class Line:
+class Sentence:
     prompt: str
     when: str | None
     text: str
@@ -23,7 +23,7 @@ def script() -> str:
     """Every state in flow order with what it says, and the diagram `ivr graph` draws."""
     line = current_app.extensions["ivr.line"]
     states = [
-        (state, [Line(s.prompt, s.when, line.sentence(s.prompt)) for s in state.says])
+        (state, [Sentence(s.prompt, s.when, line.sentence(s.prompt)) for s in state.says])
         for state in STATES.values()
     ]
     # Mermaid styles its drawing with <style> elements; scripts stay 'self' only.
