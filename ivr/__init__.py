@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Flask
 
-from ivr import db, health, logs, metrics, voice
+from ivr import db, health, logs, metrics, review, voice
 from ivr.config import DEFAULT_PROMPTS, load_config, load_prompts, merge
 from ivr.line import Line, utc_now
 
@@ -28,6 +28,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         PUBLIC_URL=os.environ.get("IVR_PUBLIC_URL"),
         TWILIO_AUTH_TOKEN=os.environ.get("TWILIO_AUTH_TOKEN"),
         IVR_CONFIG=os.environ.get("IVR_CONFIG"),
+        SECRET_KEY=os.environ.get("IVR_SECRET_KEY"),
         CONFIG={},
         PROMPTS=DEFAULT_PROMPTS,
         CLOCK=utc_now,
@@ -45,6 +46,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
             "Twilio number at this line.",
             local_token_path(app),
         )
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = instance_secret_key(app)
     config = merge(load_config(app.config["IVR_CONFIG"]), app.config["CONFIG"])
     app.extensions["ivr.line"] = Line(
         config, load_prompts(Path(app.config["PROMPTS"])), app.config["CLOCK"]
@@ -53,6 +56,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     app.register_blueprint(voice.bp)
     app.register_blueprint(health.bp)
+    review.init_app(app)
     return app
 
 
@@ -67,4 +71,17 @@ def local_auth_token(app: Flask) -> str:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(16))
+    return path.read_text().strip()
+
+
+def instance_secret_key(app: Flask) -> str:
+    """The key signing review-area sessions: made once per instance folder, shared by workers."""
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
     return path.read_text().strip()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -27,6 +29,7 @@ from ivr.phone import (
     Transport,
 )
 from ivr.retention import purge_command
+from ivr.review import users
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False, load_dotenv=False)
@@ -89,15 +92,14 @@ def call(url: str | None, keys: str | None, caller: str) -> None:
         incoming = url if urlsplit(url).path not in ("", "/") else urljoin(url, "/voice/incoming")
         transport = HttpTransport()
     else:
-        # In-process, the webhooks' own log lines would interleave with what the caller hears.
-        logging.getLogger("ivr.webhook").setLevel(logging.WARNING)
         db.upgrade(app.config["DATABASE_URL"])
         base = app.config.get("PUBLIC_URL") or "http://localhost"
         incoming = urljoin(base, "/voice/incoming")
         transport = FlaskTransport(app)
     inner = ScriptedAnswerer(keys.split(",")) if keys is not None else ConsoleAnswerer()
     phone = Phone(transport, incoming, app.config["TWILIO_AUTH_TOKEN"], Echo(inner), caller=caller)
-    log = phone.call()
+    with quiet_webhook_logs(in_process=not url):
+        log = phone.call()
     click.echo(f"-- call ended ({ended(log)})")
     if not url:
         with db.session() as session:
@@ -106,6 +108,19 @@ def call(url: str | None, keys: str | None, caller: str) -> None:
                 click.echo(f"-- reference {found.reference}: outcome {found.outcome}")
     if log.ended_by in ("error", "limit"):
         sys.exit(1)
+
+
+@contextmanager
+def quiet_webhook_logs(*, in_process: bool) -> Iterator[None]:
+    """In-process, the webhooks' own log lines would interleave with what the caller hears."""
+    logger = logging.getLogger("ivr.webhook")
+    level = logger.level
+    if in_process:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def ended(log: CallLog) -> str:
@@ -201,3 +216,6 @@ main.add_command(purge_command)
 def graph() -> None:
     """Print the call flow as a Mermaid diagram, generated from the state machine."""
     click.echo(mermaid())
+
+
+main.add_command(users)

@@ -1,0 +1,80 @@
+"""The supervisors' review area under /review: call logs, call-backs, the script, the audit trail.
+
+Everything here shows personal data, so every page needs a login, every form a CSRF token, and
+every look at a call leaves a line in the audit log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFProtect
+
+# Importing the views registers their routes on `bp`.
+from ivr.review import (  # noqa: F401
+    audit_log,
+    callbacks,
+    calls,
+    dashboard,
+    exporting,
+    guard,
+    script,
+)
+from ivr.review.auth import login_manager
+from ivr.review.blueprint import bp
+from ivr.review.cli import users
+
+__all__ = ["bp", "init_app", "users"]
+
+csrf = CSRFProtect()
+PUBLIC_ENDPOINTS = frozenset({"review.login", "review.static"})
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'{styles}; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def init_app(app: Flask) -> None:
+    """Register the review area: cookies, logins, CSRF, headers, the audit guard, the pages."""
+    public_url = app.config.get("PUBLIC_URL") or ""
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
+    if public_url.startswith("https://"):
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+    # Only the review area's forms are checked: Twilio's webhooks carry a signature instead.
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    guard.install()
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    app.register_blueprint(bp)
+    app.after_request(_security_headers)
+
+
+@bp.before_request
+def _require_login() -> Any:
+    """Every page but the login form and the stylesheets needs a login; POSTs need a token."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        if request.method == "POST":
+            csrf.protect()
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if request.method == "POST":
+        csrf.protect()
+    return None
+
+
+def _security_headers(response: Any) -> Any:
+    """Strict headers on every /review response; pages are personal data, so never cached."""
+    if request.path.startswith("/review"):
+        styles = " 'unsafe-inline'" if g.get("inline_styles") else ""
+        response.headers["Content-Security-Policy"] = CSP.format(styles=styles)
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        if request.endpoint != "review.static":
+            response.headers["Cache-Control"] = "no-store"
+    return response

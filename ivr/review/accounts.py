@@ -1,0 +1,66 @@
+"""Supervisor and admin accounts: create, list, disable, and check a password."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ivr import audit
+from ivr.review.models import ROLES, User
+
+_hasher = PasswordHasher()
+# Checked when the name is unknown, so a wrong name takes as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("not a password anyone has")
+MIN_PASSWORD = 12
+
+
+class AccountError(ValueError):
+    """A request about accounts that cannot be carried out, said in words for the person."""
+
+
+def find(db: Session, username: str) -> User | None:
+    return db.scalars(select(User).where(User.username == username)).one_or_none()
+
+
+def add(db: Session, at: datetime, actor: str, username: str, role: str, password: str) -> User:
+    """Create an account; its password is stored only as an argon2id hash."""
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+    if not username or len(username) > 64 or not username.isprintable() or " " in username:
+        raise AccountError("a name is 1 to 64 printable characters without spaces")
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"a password needs at least {MIN_PASSWORD} characters")
+    if find(db, username) is not None:
+        raise AccountError(f"{username} already exists")
+    user = User(
+        username=username,
+        role=role,
+        password_hash=_hasher.hash(password),
+        disabled=False,
+        created_at=at,
+    )
+    db.add(user)
+    audit.write(db, at, actor, "user_added", username=username, role=role)
+    return user
+
+
+def disable(db: Session, at: datetime, actor: str, username: str) -> None:
+    """Disable an account; it is kept, so the audit log's names keep pointing at someone."""
+    user = find(db, username)
+    if user is None:
+        raise AccountError(f"no account named {username}")
+    user.disabled = True
+    audit.write(db, at, actor, "user_disabled", username=username)
+
+
+def check_password(user: User | None, password: str) -> bool:
+    """Whether the password is right; spends the same effort when there is no such user."""
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    return user is not None

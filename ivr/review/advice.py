@@ -1,0 +1,25 @@
+"""The advice a call was given, in the line's own words, found from the flow declaration."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from ivr.flow import STATES
+from ivr.models import Call
+
+# Prompts that frame the advice rather than give it.
+FRAMING = frozenset({"reference", "advice_keys", "connecting"})
+
+
+def sentences(call: Call) -> list[str]:
+    """The advice sentences of the state that gave this call its outcome, placeholders unfilled."""
+    line = current_app.extensions["ivr.line"]
+    for state in STATES.values():
+        if (
+            state.kind in ("advice", "transfer")
+            and state.outcome == call.outcome
+            and state.reason == call.reason
+            and state.family_informed == call.family_informed
+        ):
+            return [line.sentence(s.prompt) for s in state.says if s.prompt not in FRAMING]
+    return []

@@ -1,0 +1,197 @@
+"""The calls list, a call's page, revealing, reviewing and exporting, with hostile input too."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markupsafe import escape
+
+from ivr import db
+from ivr.models import Call
+from tests.conftest import CALLER, WEDNESDAY_11AM, Clock
+from tests.review.conftest import Audit, post
+
+HOSTILE = [
+    "' OR '1'='1",
+    '"; DROP TABLE calls; --',
+    "<script>alert(1)</script>",
+    "%_%",
+    "\\",
+    "x" * 10_000,
+    "\x00",
+    "😀",
+    "2026-13-45",
+    "-1",
+]
+
+
+def reference(call) -> str:
+    return call.record["reference"]
+
+
+def test_the_list_shows_calls_newest_first_and_what_is_to_review(
+    supervisor: FlaskClient, call, clock: Clock
+) -> None:
+    first = call("2", "1", "")
+    clock.now += timedelta(minutes=5)
+    second = call("1", "1", "")
+    page = supervisor.get("/review/calls").get_data(as_text=True)
+    assert page.index(reference(second)) < page.index(reference(first))
+    assert page.count("to review") >= 2
+    assert CALLER not in page and CALLER[-3:] not in page.split("<tbody>")[0]
+
+
+def test_filters_narrow_the_list(supervisor: FlaskClient, call, clock: Clock) -> None:
+    emergency = reference(call("1", "1", ""))
+    clock.now += timedelta(days=2)
+    busy = reference(call("0", "busy", "2"))
+
+    def shown(**query: str) -> set[str]:
+        page = supervisor.get("/review/calls", query_string=query).get_data(as_text=True)
+        return {ref for ref in (emergency, busy) if f">{ref}</a>" in page}
+
+    assert shown() == {emergency, busy}
+    assert shown(outcome="emergency_999") == {emergency}
+    assert shown(transfer="busy") == {busy}
+    assert shown(transfer="none") == {emergency}
+    assert shown(hours="in") == {emergency, busy}
+    assert shown(hours="out") == set()
+    assert shown(since="2026-11-26") == {busy}
+    assert shown(until="2026-11-25") == {emergency}
+    assert shown(q=emergency) == {emergency}
+    assert shown(q=emergency[:3]) >= {emergency}
+    assert shown(review="todo") == {emergency, busy}
+    post(supervisor, "/review/calls/1/review", status="reviewed", note="")
+    assert shown(review="todo") == {busy}
+    assert shown(review="reviewed") == {emergency}
+    assert shown(review="follow_up") == set()
+
+
+def test_the_list_pages_by_keyset_newest_first(app: Flask, supervisor: FlaskClient) -> None:
+    with app.app_context(), db.session() as session:
+        for n in range(120):
+            at = WEDNESDAY_11AM - timedelta(minutes=n // 2)  # pairs share a start time
+            session.add(
+                Call(
+                    call_sid=f"CA{n:032d}",
+                    reference=f"{n:06d}",
+                    started_at=at,
+                    out_of_hours=False,
+                    state="goodbye",
+                    trail=[],
+                )
+            )
+    seen: list[str] = []
+    url = "/review/calls"
+    while url:
+        page = supervisor.get(url).get_data(as_text=True)
+        seen += [
+            line.split(">")[1].split("<")[0] for line in page.split('href="/review/calls/')[1:]
+        ]
+        marker = 'rel="next" href="'
+        url = page.split(marker)[1].split('"')[0].replace("&amp;", "&") if marker in page else ""
+    assert len(seen) == 120 and len(set(seen)) == 120
+
+
+@pytest.mark.parametrize("field", ["q", "since", "until", "outcome", "transfer", "hours", "review"])
+def test_hostile_filters_cause_no_error_and_are_escaped(
+    supervisor: FlaskClient, call, field: str
+) -> None:
+    call("2", "1", "")
+    for value in HOSTILE:
+        response = supervisor.get("/review/calls", query_string={field: value, "after": value})
+        assert response.status_code == 200, value
+        page = response.get_data(as_text=True)
+        assert "<script>alert" not in page
+        assert CALLER not in page
+        # No hostile search matches (LIKE wildcards included); other bad filters are ignored.
+        assert ("No calls match" in page) == (field == "q"), value
+
+
+def test_any_search_is_answered_escaped_and_leaks_nothing(supervisor: FlaskClient, call) -> None:
+    call("2", "1", "")
+
+    @settings(max_examples=80, deadline=None)
+    @given(text=st.text(max_size=300))
+    def search(text: str) -> None:
+        response = supervisor.get("/review/calls", query_string={"q": text})
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        shown = text.strip()[:32]
+        if shown:
+            assert f'value="{escape(shown)}"' in page
+        assert "<script" not in page
+        assert CALLER not in page
+
+    search()
+
+
+def test_a_call_page_shows_the_timeline_advice_and_masks_the_number(
+    supervisor: FlaskClient, call, audited: Audit
+) -> None:
+    played = call("2", "1", "2")
+    page = supervisor.get("/review/calls/1").get_data(as_text=True)
+    assert reference(played) in page
+    for step in ("main_menu", "purpose", "identifiable"):
+        assert step in page
+    assert "share_anonymised" in page and "Advice given" in page
+    assert CALLER not in page and "456" in page
+    assert audited("view_call") == [{"actor": "sam", "reference": reference(played)}]
+    assert audited("reveal_number") == []
+
+
+def test_revealing_the_number_is_a_post_and_audited(
+    supervisor: FlaskClient, call, audited: Audit
+) -> None:
+    played = call("2", "1", "2")
+    page = post(supervisor, "/review/calls/1/reveal").get_data(as_text=True)
+    assert CALLER in page
+    assert audited("reveal_number") == [{"actor": "sam", "reference": reference(played)}]
+    assert supervisor.get("/review/calls/1/reveal").status_code == 405
+
+
+def test_an_unknown_call_is_404(supervisor: FlaskClient) -> None:
+    assert supervisor.get("/review/calls/999").status_code == 404
+    assert post(supervisor, "/review/calls/999/review", status="reviewed").status_code == 404
+
+
+def test_reviewing_keeps_who_when_and_the_note(
+    supervisor: FlaskClient, call, audited: Audit
+) -> None:
+    played = call("2", "1", "2")
+    note = "<b>Checked</b> with the team"
+    assert (
+        post(supervisor, "/review/calls/1/review", status="follow_up", note=note).status_code == 302
+    )
+    page = supervisor.get("/review/calls/1").get_data(as_text=True)
+    assert "follow up by sam" in page and "&lt;b&gt;Checked&lt;/b&gt;" in page
+    assert post(supervisor, "/review/calls/1/review", status="bogus").status_code == 400
+    assert audited("review_call") == [
+        {"actor": "sam", "reference": reference(played), "status": "follow_up", "note": note}
+    ]
+
+
+def test_export_streams_the_filtered_list_as_csv_and_is_audited(
+    supervisor: FlaskClient, call, audited: Audit
+) -> None:
+    emergency = reference(call("1", "1", ""))
+    reference(call("2", "1", "2"))
+    response = post(supervisor, "/review/calls/export?outcome=emergency_999&q=%27")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.is_streamed
+    assert list(csv.DictReader(io.StringIO(response.get_data(as_text=True)))) == []
+    response = post(supervisor, "/review/calls/export?outcome=emergency_999")
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [row["reference"] for row in rows] == [emergency]
+    assert rows[0]["caller"].endswith("456") and CALLER not in rows[0]["caller"]
+    assert audited("export_calls") == [
+        {"actor": "sam", "outcome": "emergency_999", "q": "'"},
+        {"actor": "sam", "outcome": "emergency_999"},
+    ]
