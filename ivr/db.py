@@ -16,15 +16,33 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
+def normalise_url(url: str) -> str:
+    """`postgresql://` as operators write it means psycopg 3, the driver the project installs."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
 def make_engine(url: str) -> Engine:
     """An engine tuned so that a stuck database fails fast instead of holding a caller."""
+    url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 5})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(
+    engine = create_engine(
         url, pool_pre_ping=True, pool_timeout=5, connect_args={"connect_timeout": 5}
     )
+    event.listen(engine, "connect", _postgres_settings)
+    return engine
+
+
+def _postgres_settings(connection: Any, _record: Any) -> None:
+    """A row held by a stuck transaction must not hold a caller past Twilio's 15 s."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = '5s'")
+    connection.commit()
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
@@ -39,7 +57,7 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
 def alembic_config(url: str) -> AlembicConfig:
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    config.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
     return config
 
 
