@@ -73,6 +73,15 @@ def add_step(call: Call, step: str, given: str, kind: str, at: datetime) -> None
     call.step_count += 1
 
 
+def last_step(call: Call) -> Step | None:
+    """The latest answer recorded, read alone so a webhook never loads the whole list."""
+    session = object_session(call)
+    if session is None or not call.step_count:
+        return None
+    query = select(Step).where(Step.call_id == call.id, Step.seq == call.step_count - 1)
+    return session.scalars(query).one_or_none()
+
+
 def settle_outcome(
     call: Call, outcome: str, reason: str | None = None, family_informed: str | None = None
 ) -> None:

@@ -204,6 +204,15 @@ class PhoneCall:
         return [(s["step"], s["input"], s["kind"]) for s in self.record["steps"]]
 
 
+def essence(record: dict[str, Any]) -> dict[str, Any]:
+    """What a call's record says, without what differs between two plays of the same keys."""
+    kept = {k: v for k, v in record.items() if k not in ("call_sid", "reference", "steps")}
+    for moment in ("started_at", "ended_at", "duration_seconds"):
+        kept.pop(moment)
+    kept["steps"] = [(s["step"], s["input"], s["kind"]) for s in record["steps"]]
+    return kept
+
+
 @pytest.fixture
 def call(app: Flask) -> Callable[..., PhoneCall]:
     """Play a call: `call("2", "1", "", "h")`, each entry answering the next prompt."""
