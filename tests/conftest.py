@@ -204,6 +204,12 @@ class PhoneCall:
         return [(s["step"], s["input"], s["kind"]) for s in self.record["steps"]]
 
 
+def record_of(app: Flask, call_sid: str) -> dict[str, Any]:
+    """The stored record of a call, as `ivr calls export` gives it."""
+    with app.app_context(), db.session() as session:
+        return export.record(session.query(Call).filter_by(call_sid=call_sid).one())
+
+
 def essence(record: dict[str, Any]) -> dict[str, Any]:
     """What a call's record says, without what differs between two plays of the same keys."""
     kept = {k: v for k, v in record.items() if k not in ("call_sid", "reference", "steps")}

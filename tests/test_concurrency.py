@@ -5,25 +5,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import pytest
 from flask import Flask
 from werkzeug.test import TestResponse
 
-from ivr import db, export
-from ivr.models import Call
-from tests.conftest import CALLER, PhoneCall, essence, signed_post
-
-
-def record(app: Flask, sid: str) -> dict[str, Any]:
-    with app.app_context(), db.session() as session:
-        return export.record(session.query(Call).filter_by(call_sid=sid).one())
+from tests.conftest import CALLER, PhoneCall, essence, record_of, signed_post
 
 
 def start(app: Flask, sid: str) -> None:
     assert signed_post(app.test_client(), "/voice/incoming", CallSid=sid, From=CALLER).status_code
-    assert record(app, sid)["status"] == "in_progress"
+    assert record_of(app, sid)["status"] == "in_progress"
 
 
 def answer(app: Flask, sid: str, n: int, digits: str = "") -> TestResponse:
@@ -57,7 +49,7 @@ def test_a_webhook_delivered_twice_records_once_and_answers_the_same(
     first, again = answer(app, "CAtwice", 0, digits), answer(app, "CAtwice", 0, digits)
     assert first.status_code == again.status_code == 200
     assert again.get_data(as_text=True) == first.get_data(as_text=True)
-    assert len(record(app, "CAtwice")["steps"]) == 1
+    assert len(record_of(app, "CAtwice")["steps"]) == 1
 
 
 def test_the_same_webhook_delivered_twice_at_once_records_once(app: Flask) -> None:
@@ -66,7 +58,7 @@ def test_the_same_webhook_delivered_twice_at_once_records_once(app: Flask) -> No
     bodies = {reply.get_data(as_text=True) for reply in replies}
     assert [reply.status_code for reply in replies] == [200] * 4
     assert len(bodies) == 1 and "/voice/gather?n=1" in bodies.pop()
-    assert [s["step"] for s in record(app, "CAracing")["steps"]] == ["main_menu"]
+    assert [s["step"] for s in record_of(app, "CAracing")["steps"]] == ["main_menu"]
 
 
 def play_to_advice(app: Flask, sid: str) -> int:
@@ -87,7 +79,7 @@ def test_a_status_callback_racing_the_last_webhook_keeps_the_advice(app: Flask, 
     else:
         replies = [last(), ended()] if order == "answer_first" else [ended(), last()]
     assert all(reply.status_code in (200, 204) for reply in replies)
-    kept = record(app, sid)
+    kept = record_of(app, sid)
     assert kept["outcome"] == "emergency_999"
     assert kept["status"] == "completed"
     assert [(s["step"], s["input"]) for s in kept["steps"]] == [
@@ -101,7 +93,7 @@ def test_a_late_hang_up_does_not_replace_the_advice(app: Flask) -> None:
     answer(app, "CAlate", n, "3")
     hang_up(app, "CAlate")
     hang_up(app, "CAlate")
-    assert record(app, "CAlate")["outcome"] == "emergency_999"
+    assert record_of(app, "CAlate")["outcome"] == "emergency_999"
 
 
 def test_many_calls_at_once_each_leave_the_record_they_leave_alone(app: Flask) -> None:
