@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
+BENCH_CALLERS ?= 1,10,25,50,100
+BENCH_SECONDS ?= 10
+BENCH_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
+BENCH_STAMP := $(VENV)/.bench-installed
 
 .PHONY: run test call lint check graph bench clean
 
@@ -25,6 +29,18 @@ test: $(STAMP)  ## lint, then the whole suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)  ## the line under load on SQLite and PostgreSQL beside a bare Flask ceiling
+	$(BIN)/python -m benchmarks.load --callers $(BENCH_CALLERS) --seconds $(BENCH_SECONDS) \
+		--json benchmarks/results/sqlite.json
+	$(BIN)/python -m benchmarks.load --callers $(BENCH_CALLERS) --seconds $(BENCH_SECONDS) \
+		--database-url $(BENCH_POSTGRES_URL) --json benchmarks/results/postgresql.json
+	$(BIN)/python -m benchmarks.plot benchmarks/results/sqlite.json \
+		benchmarks/results/postgresql.json --out benchmarks/latency.png
 
 check: $(STAMP)
 	$(BIN)/ivr check
