@@ -12,7 +12,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
-from ivr import create_app, db, export
+from ivr import create_app, db, export, seed
 from ivr.graph import mermaid
 from ivr.models import Call
 from ivr.phone import (
@@ -183,3 +183,6 @@ def check(config_file: str | None) -> None:
 def graph() -> None:
     """Print the call flow as a Mermaid diagram, generated from the state machine."""
     click.echo(mermaid())
+
+
+main.add_command(seed.command)
