@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
-BENCH_CALLERS ?= 1,10,25,50,100
+BENCH_CALLERS ?= 1,10,50,100
+BENCH_PACED_CALLERS ?= 1,10,50,100,200
 BENCH_SECONDS ?= 10
 BENCH_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 BENCH_STAMP := $(VENV)/.bench-installed
@@ -36,11 +37,15 @@ $(BENCH_STAMP): $(STAMP)
 
 bench: $(BENCH_STAMP)  ## the line under load on SQLite and PostgreSQL beside a bare Flask ceiling
 	$(BIN)/python -m benchmarks.load --callers $(BENCH_CALLERS) --seconds $(BENCH_SECONDS) \
-		--json benchmarks/results/sqlite.json
+		--json benchmarks/results/sqlite-throughput.json
 	$(BIN)/python -m benchmarks.load --callers $(BENCH_CALLERS) --seconds $(BENCH_SECONDS) \
-		--database-url $(BENCH_POSTGRES_URL) --json benchmarks/results/postgresql.json
-	$(BIN)/python -m benchmarks.plot benchmarks/results/sqlite.json \
-		benchmarks/results/postgresql.json --out benchmarks/latency.png
+		--database-url $(BENCH_POSTGRES_URL) --json benchmarks/results/postgresql-throughput.json
+	$(BIN)/python -m benchmarks.load --callers $(BENCH_PACED_CALLERS) --seconds $(BENCH_SECONDS) \
+		--think 1 --json benchmarks/results/sqlite-paced.json
+	$(BIN)/python -m benchmarks.load --callers $(BENCH_PACED_CALLERS) --seconds $(BENCH_SECONDS) \
+		--think 1 --database-url $(BENCH_POSTGRES_URL) --json benchmarks/results/postgresql-paced.json
+	$(BIN)/python -m benchmarks.plot benchmarks/results/sqlite-paced.json \
+		benchmarks/results/postgresql-paced.json --out benchmarks/latency.png
 
 check: $(STAMP)
 	$(BIN)/ivr check

@@ -41,11 +41,12 @@ KEYS = ["1", "2", "3", "1", "2", "3", "0", "9", "*", "", "7"]
 
 
 class RandomCaller:
-    """A caller pressing random keys, hanging up after a few answers."""
+    """A caller pressing random keys after listening a while, hanging up after a few answers."""
 
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, think: float) -> None:
         self._rng = rng
         self._left = rng.randint(2, 10)
+        self._think = think
 
     def say(self, text: str) -> None:
         """Nobody listens in a benchmark."""
@@ -54,6 +55,8 @@ class RandomCaller:
         if self._left == 0:
             return None
         self._left -= 1
+        if self._think:
+            time.sleep(self._rng.uniform(0, 2 * self._think))
         return self._rng.choice(KEYS)
 
     def dial(self, number: str) -> str:
@@ -101,8 +104,14 @@ def percentile(ordered: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000 if ordered else 0.0
 
 
-def play(base: str, callers: int, seconds: float, seed: int) -> tuple[Level, list[str]]:
-    """`callers` threads, each calling again as soon as its call ends, until time is up."""
+def play(
+    base: str, callers: int, seconds: float, think: float, seed: int
+) -> tuple[Level, list[str]]:
+    """`callers` threads, each calling again as soon as its call ends, until time is up.
+
+    With `think` 0 every caller answers at once, which measures throughput; a real caller
+    listens for seconds between webhooks, which `think` (the mean pause) stands for.
+    """
     latencies: list[float] = []
     failures: list[str] = []
     sids: list[str] = []
@@ -114,7 +123,11 @@ def play(base: str, callers: int, seconds: float, seed: int) -> tuple[Level, lis
         try:
             while time.monotonic() < deadline:
                 log = Phone(
-                    transport, f"{base}/voice/incoming", TOKEN, RandomCaller(rng), caller=CALLER
+                    transport,
+                    f"{base}/voice/incoming",
+                    TOKEN,
+                    RandomCaller(rng, think),
+                    caller=CALLER,
                 ).call()
                 sids.append(log.call_sid)
                 failures.extend(e.text for e in log.events if e.kind == "error")
@@ -204,7 +217,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     env = {"IVR_DATABASE_URL": args.database_url, "TWILIO_AUTH_TOKEN": TOKEN}
     with server(line, env, port) as base:
         for seed, callers in enumerate(levels):
-            level, sids = play(base, callers, args.seconds, seed)
+            level, sids = play(base, callers, args.seconds, args.think, seed)
             level.lost = lost(args.database_url, sids)
             ours.append(level)
             print(f"line     {asdict(level)}", flush=True)
@@ -212,7 +225,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     bare = [sys.executable, "-m", "benchmarks.ceiling", "--port", str(port), *workers]
     with server(bare, {}, port) as base:
         for seed, callers in enumerate(levels):
-            level, _ = play(base, callers, args.seconds, seed)
+            level, _ = play(base, callers, args.seconds, args.think, seed)
             ceiling.append(level)
             print(f"ceiling  {asdict(level)}", flush=True)
     return {
@@ -222,6 +235,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         "command": " ".join(["python -m benchmarks.load", *sys.argv[1:]]),
         "database": db.make_engine(args.database_url).dialect.name,
         "workers": args.workers,
+        "think_seconds": args.think,
         "line": [asdict(level) for level in ours],
         "ceiling": [asdict(level) for level in ceiling],
     }
@@ -230,7 +244,8 @@ def run(args: argparse.Namespace) -> dict[str, object]:
 def report(result: dict[str, object]) -> str:
     """A Markdown table: the line beside the ceiling at each level, and the ratio."""
     rows = [
-        f"{result['database']}, {result['workers']} gunicorn workers",
+        f"{result['database']}, {result['workers']} gunicorn workers, "
+        f"callers pause {result['think_seconds']} s on average before each answer",
         "",
         "| callers | webhooks/s | ceiling/s | ratio | calls/s | p50 ms | p95 ms | p99 ms "
         "| ceiling p99 ms | errors | lost |",
@@ -253,6 +268,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--callers", default="1,10,25,50,100", help="levels, comma-separated")
     parser.add_argument("--seconds", type=float, default=10.0, help="per level")
+    parser.add_argument("--think", type=float, default=0.0, help="mean pause before answering")
     parser.add_argument("--json", type=Path, help="write the figures here too")
     args = parser.parse_args()
     result = run(args)

@@ -21,13 +21,15 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("benchmarks/latency.png"))
     args = parser.parse_args()
     figure, (p50, p99) = plt.subplots(1, 2, figsize=(11, 4.5), sharex=True)
-    ceiling_drawn = False
+    ceilings_drawn: set[float] = set()
     for path in args.results:
         result = json.loads(path.read_text())
-        runs = [(f"line on {result['database']}", result["line"], "-o")]
-        if not ceiling_drawn:
-            runs.append(("ceiling (bare Flask)", result["ceiling"], "--s"))
-            ceiling_drawn = True
+        think = result["think_seconds"]
+        pace = f", callers pause {think} s" if think else ", no pause"
+        runs = [(f"line on {result['database']}{pace}", result["line"], "-o")]
+        if think not in ceilings_drawn:
+            runs.append((f"ceiling (bare Flask){pace}", result["ceiling"], "--s"))
+            ceilings_drawn.add(think)
         for label, levels, style in runs:
             callers = [level["callers"] for level in levels]
             p50.plot(callers, [level["p50_ms"] for level in levels], style, label=label)
