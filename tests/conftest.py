@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
@@ -70,7 +70,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(skip)
 
 
-def postgres_admin() -> Any:
+def postgres_admin() -> Engine:
     """An engine on the test server outside any test's schema, to create and drop schemas."""
     return create_engine(
         db.normalise_url(POSTGRES_URL),

@@ -61,6 +61,16 @@ def test_the_same_webhook_delivered_twice_at_once_records_once(app: Flask) -> No
     assert [s["step"] for s in record_of(app, "CAracing")["steps"]] == ["main_menu"]
 
 
+def test_the_first_webhook_delivered_twice_at_once_opens_one_record(app: Flask) -> None:
+    def ring() -> TestResponse:
+        return signed_post(app.test_client(), "/voice/incoming", CallSid="CAring", From=CALLER)
+
+    replies = at_once(ring, ring, ring)
+    assert [reply.status_code for reply in replies] == [200] * 3
+    assert len({reply.get_data(as_text=True) for reply in replies}) == 1
+    assert record_of(app, "CAring")["status"] == "in_progress"
+
+
 def play_to_advice(app: Flask, sid: str) -> int:
     """Main menu 1, then "not sure" to danger_now: the last webhook gives advice."""
     start(app, sid)
