@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import make_url
+from sqlalchemy import make_url, text
 from werkzeug.test import TestResponse
 
 from ivr import db
@@ -138,3 +138,21 @@ def test_a_worker_killed_mid_call_the_call_carries_on(app: Flask, database_url: 
         assert not set(first) & set(served.workers())
     assert essence(record_of(app, killed)) == essence(record_of(app, calm))
     assert record_of(app, killed)["outcome"] == "share_with_consent"
+
+
+@pytest.mark.postgres
+def test_postgres_call_row_held_by_a_stuck_transaction(app: Flask, database_url: str) -> None:
+    client = app.test_client()
+    assert signed_post(client, "/voice/incoming", CallSid="CAheld").status_code == 200
+    holder = db.make_engine(database_url)
+    try:
+        with holder.begin() as stuck:
+            stuck.execute(text("SELECT id FROM calls WHERE call_sid = 'CAheld' FOR UPDATE"))
+            response, seconds = timed(
+                lambda: signed_post(client, "/voice/gather?n=0", CallSid="CAheld", Digits="2")
+            )
+            assert_safe_guidance(app, response, seconds)
+    finally:
+        holder.dispose()
+    assert signed_post(client, "/voice/gather?n=0", CallSid="CAheld", Digits="2").status_code == 200
+    assert [step["step"] for step in record_of(app, "CAheld")["steps"]] == ["main_menu"]
