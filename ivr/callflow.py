@@ -18,6 +18,7 @@ from ivr.machine import DIAL_TRIGGERS, call_machine
 from ivr.models import Call
 
 Notice = Literal["didnt_hear", "not_a_choice"] | None
+NOTICES: dict[str, Notice] = {"silence": "didnt_hear", "invalid": "not_a_choice"}
 
 
 class CallFlow:
@@ -131,9 +132,17 @@ class CallFlow:
             self._fire("invalid")
         records.add_step(self.call, step, given, kind, self.now)
         self.input_kind = kind
-        if self.call.state == step and kind in ("silence", "invalid") and self.call.tries:
-            return "didnt_hear" if kind == "silence" else "not_a_choice"
+        if self.call.state == step and self.call.tries:
+            return NOTICES.get(kind)
         return None
+
+    def replayed_notice(self) -> Notice:
+        """The notice the last answer earned, so the same webhook delivered twice gets the same
+        TwiML (Twilio retries a webhook whose answer it did not receive)."""
+        last = records.last_step(self.call)
+        if last is None or last.step != self.call.state or not self.call.tries:
+            return None
+        return NOTICES.get(last.kind)
 
     def dialled(self, status: str) -> None:
         """Twilio reports how a transfer went; every attempt is a step of the record."""

@@ -15,7 +15,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 from sqlalchemy import select
 
-from ivr import create_app, db, export
+from ivr import create_app, db, export, seed
 from ivr.graph import mermaid
 from ivr.models import Call
 from ivr.phone import (
@@ -219,3 +219,4 @@ def graph() -> None:
 
 
 main.add_command(users)
+main.add_command(seed.command)

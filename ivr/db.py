@@ -10,10 +10,20 @@ from typing import Any
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# The execution option that marks a connection as about to write call records.
+WRITES = "ivr_writes"
+
+
+def normalise_url(url: str) -> str:
+    """`postgresql://` as operators write it means psycopg 3, the driver the project installs."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
 
 
 def make_engine(url: str) -> Engine:
@@ -21,32 +31,63 @@ def make_engine(url: str) -> Engine:
 
     `hide_parameters` keeps callers' numbers out of error messages, and so out of the logs.
     """
+    url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 5}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(
+    engine = create_engine(
         url,
         hide_parameters=True,
         pool_pre_ping=True,
         pool_timeout=5,
         connect_args={"connect_timeout": 5},
     )
+    event.listen(engine, "connect", _postgres_settings)
+    return engine
+
+
+def _postgres_settings(connection: Any, _record: Any) -> None:
+    """A row held by a stuck transaction must not hold a caller past Twilio's 15 s."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = '5s'")
+    connection.commit()
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
-    """WAL lets readers and the writer work at once; foreign keys make cascades real."""
+    """WAL lets readers and the writer work at once; foreign keys make cascades real.
+
+    synchronous=NORMAL is WAL's usual pairing: a commit survives the process dying, and only an
+    operating system crash or power cut can lose the last moments, for no fsync per webhook.
+
+    The driver's own transaction handling is turned off so that `_sqlite_begin` decides how
+    each transaction starts.
+    """
+    connection.isolation_level = None
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
 
 
+def _sqlite_begin(connection: Connection) -> None:
+    """Writers take SQLite's write lock up front, waiting their turn under busy_timeout.
+
+    A deferred transaction that reads a call and then writes it can find another writer got
+    there first, and SQLite fails it at once with "database is locked" instead of waiting;
+    BEGIN IMMEDIATE makes the read-then-write of a webhook the row lock it is on PostgreSQL.
+    """
+    writes = connection.get_execution_options().get(WRITES, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
 def alembic_config(url: str) -> AlembicConfig:
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    config.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
     return config
 
 
@@ -60,21 +101,25 @@ def downgrade(url: str, revision: str) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Give the app its engine and session factory."""
+    """Give the app its engine, a session factory for reading and one for writing."""
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["ivr.engine"] = engine
     app.extensions["ivr.sessions"] = sessionmaker(engine, expire_on_commit=False)
+    app.extensions["ivr.writers"] = sessionmaker(
+        engine.execution_options(**{WRITES: True}), expire_on_commit=False
+    )
 
 
 @contextmanager
 def session() -> Iterator[Session]:
-    """A session that commits on success and rolls back on any error."""
-    factory: sessionmaker[Session] = current_app.extensions["ivr.sessions"]
+    """A writing session that commits on success and rolls back on any error."""
+    factory: sessionmaker[Session] = current_app.extensions["ivr.writers"]
     with factory() as db, db.begin():
         yield db
 
 
 def ping() -> None:
-    """Raise unless the database answers a trivial query."""
-    with current_app.extensions["ivr.engine"].connect() as connection:
+    """Raise unless the database would take a call's record now (on SQLite: not locked)."""
+    engine: Engine = current_app.extensions["ivr.engine"]
+    with engine.execution_options(**{WRITES: True}).begin() as connection:
         connection.execute(text("SELECT 1"))

@@ -15,6 +15,11 @@ from ivr.models import Call, Step
 MAX_INPUT = 256
 
 
+def clean(text: str | None, limit: int = MAX_INPUT) -> str:
+    """What a caller sent, fit to store: no NUL bytes (PostgreSQL refuses them), bounded length."""
+    return (text or "").replace("\x00", "")[:limit]
+
+
 def load(db: Session, call_sid: str, *, lock: bool = False) -> Call | None:
     """The call with this CallSid; `lock` serialises two servers answering the same call."""
     query = select(Call).where(Call.call_sid == call_sid)
@@ -33,7 +38,7 @@ def open_call(
             call_sid=call_sid,
             reference=f"{secrets.randbelow(1_000_000):06d}",
             started_at=at,
-            caller=(caller or "")[:32] or None,
+            caller=clean(caller, 32) or None,
             out_of_hours=out_of_hours,
             state=INITIAL,
             trail=[],
@@ -65,12 +70,21 @@ def add_step(call: Call, step: str, given: str, kind: str, at: datetime) -> None
             call_id=call.id,
             seq=call.step_count,
             step=step,
-            input=given[:MAX_INPUT],
+            input=clean(given),
             kind=kind,
             at=at,
         )
     )
     call.step_count += 1
+
+
+def last_step(call: Call) -> Step | None:
+    """The latest answer recorded, read alone so a webhook never loads the whole list."""
+    session = object_session(call)
+    if session is None or not call.step_count:
+        return None
+    query = select(Step).where(Step.call_id == call.id, Step.seq == call.step_count - 1)
+    return session.scalars(query).one_or_none()
 
 
 def settle_outcome(

@@ -99,6 +99,8 @@ def gather() -> Response:
         flow = CallFlow(call, line, now)
         if n == call.step_count:
             notice = flow.answer(request.form.get("Digits"), request.form.get("SpeechResult"))
+        elif n == call.step_count - 1:
+            notice = flow.replayed_notice()
         note(call, input=flow.input_kind)
     return twiml(render(flow, notice, url_for))
 

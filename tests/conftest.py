@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import secrets
 import string
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
@@ -11,6 +13,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy.pool import NullPool
 from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
@@ -39,9 +43,69 @@ def clock() -> Clock:
     return Clock(WEDNESDAY_11AM)
 
 
+POSTGRES_URL = os.environ.get("IVR_TEST_POSTGRES_URL", "")
+REQUIRE_POSTGRES = os.environ.get("IVR_REQUIRE_POSTGRES") == "1"
+# Which database the whole suite runs on; `make test` runs it on SQLite, then on PostgreSQL
+# when IVR_TEST_POSTGRES_URL says where one is.
+ON_POSTGRES = os.environ.get("IVR_TEST_DATABASE", "sqlite") == "postgres"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """CI asks for PostgreSQL: an unreachable server must fail the run, never skip it."""
+    if not (REQUIRE_POSTGRES or ON_POSTGRES):
+        return
+    if not POSTGRES_URL:
+        pytest.exit("PostgreSQL is required but IVR_TEST_POSTGRES_URL is not set", returncode=1)
+    try:
+        with postgres_admin().connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as error:
+        pytest.exit(f"IVR_REQUIRE_POSTGRES=1 but PostgreSQL is unreachable: {error}", returncode=1)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """PostgreSQL-only tests run in the PostgreSQL pass; without a server they skip."""
+    if ON_POSTGRES:
+        return
+    only_postgres = [item for item in items if "postgres" in item.keywords]
+    if POSTGRES_URL:
+        # The PostgreSQL pass that follows (IVR_TEST_DATABASE=postgres) runs them, once.
+        config.hook.pytest_deselected(items=only_postgres)
+        items[:] = [item for item in items if "postgres" not in item.keywords]
+        return
+    skip = pytest.mark.skip(reason="set IVR_TEST_POSTGRES_URL to run PostgreSQL tests")
+    for item in only_postgres:
+        item.add_marker(skip)
+
+
+def postgres_admin() -> Engine:
+    """An engine on the test server outside any test's schema, to create and drop schemas."""
+    return create_engine(
+        db.normalise_url(POSTGRES_URL),
+        poolclass=NullPool,
+        isolation_level="AUTOCOMMIT",
+        connect_args={"connect_timeout": 5},
+    )
+
+
 @pytest.fixture
-def database_url(tmp_path: Any) -> str:
-    return f"sqlite:///{tmp_path / 'ivr.sqlite3'}"
+def database_url(tmp_path: Any) -> Iterator[str]:
+    """A fresh database per test: a SQLite file, or a schema of its own on PostgreSQL."""
+    if not ON_POSTGRES:
+        yield f"sqlite:///{tmp_path / 'ivr.sqlite3'}"
+        return
+    schema = f"test_{secrets.token_hex(6)}"
+    admin = postgres_admin()
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    url = make_url(db.normalise_url(POSTGRES_URL))
+    scoped = url.update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield scoped.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
 
 
 AppFactory = Callable[..., Flask]
@@ -146,6 +210,21 @@ class PhoneCall:
 
     def steps(self) -> list[tuple[str, str, str]]:
         return [(s["step"], s["input"], s["kind"]) for s in self.record["steps"]]
+
+
+def record_of(app: Flask, call_sid: str) -> dict[str, Any]:
+    """The stored record of a call, as `ivr calls export` gives it."""
+    with app.app_context(), db.session() as session:
+        return export.record(session.query(Call).filter_by(call_sid=call_sid).one())
+
+
+def essence(record: dict[str, Any]) -> dict[str, Any]:
+    """What a call's record says, without what differs between two plays of the same keys."""
+    kept = {k: v for k, v in record.items() if k not in ("call_sid", "reference", "steps")}
+    for moment in ("started_at", "ended_at", "duration_seconds"):
+        kept.pop(moment)
+    kept["steps"] = [(s["step"], s["input"], s["kind"]) for s in record["steps"]]
+    return kept
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Flask, abort, g, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 
@@ -51,6 +51,14 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.register_blueprint(bp)
     app.after_request(_security_headers)
+
+
+@bp.before_request
+def _refuse_nul() -> None:
+    """No browser form sends a NUL byte, and PostgreSQL text cannot hold one: refuse it early."""
+    values = [*request.args.values(), *request.form.values()]
+    if any("\x00" in value for value in values):
+        abort(400)
 
 
 @bp.before_request

@@ -107,6 +107,10 @@ def test_hostile_filters_cause_no_error_and_are_escaped(
     call("2", "1", "")
     for value in HOSTILE:
         response = supervisor.get("/review/calls", query_string={field: value, "after": value})
+        if "\x00" in value:
+            # No browser sends a NUL byte, and PostgreSQL cannot store one: refused outright.
+            assert response.status_code == 400
+            continue
         assert response.status_code == 200, value
         page = response.get_data(as_text=True)
         assert "<script>alert" not in page
@@ -122,6 +126,9 @@ def test_any_search_is_answered_escaped_and_leaks_nothing(supervisor: FlaskClien
     @given(text=st.text(max_size=300))
     def search(text: str) -> None:
         response = supervisor.get("/review/calls", query_string={"q": text})
+        if "\x00" in text:
+            assert response.status_code == 400
+            return
         assert response.status_code == 200
         page = response.get_data(as_text=True)
         shown = text.strip()[:32]

@@ -1,0 +1,1 @@
+"""Load benchmarks for the line: `make bench`. Not part of `make test`."""

@@ -1,0 +1,158 @@
+"""Faults: the database down or locked, a worker killed mid-call. The caller always hears help."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sqlite3
+import time
+import xml.etree.ElementTree as ET
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import make_url, text
+from werkzeug.test import TestResponse
+
+from ivr import db
+from ivr.phone import GatherSpec, HttpTransport, Phone, ScriptedAnswerer
+from tests.conftest import (
+    CALLER,
+    TOKEN,
+    AppFactory,
+    PhoneCall,
+    essence,
+    prompt_pattern,
+    record_of,
+    signed_post,
+)
+from tests.servers import Relay, Served, free_port, serving
+
+FRONT_DOOR = "+441189088002"  # the duty team at the fixtures' Wednesday 11:00
+DEADLINE_SECONDS = 10  # well inside the 15 s Twilio waits before giving up on a webhook
+
+
+def timed(action: Any) -> tuple[TestResponse, float]:
+    started = time.monotonic()
+    response = action()
+    return response, time.monotonic() - started
+
+
+def assert_safe_guidance(app: Flask, response: TestResponse, seconds: float) -> None:
+    """200, the 999 message, and a transfer to the duty team, in time."""
+    assert response.status_code == 200
+    root = ET.fromstring(response.get_data(as_text=True))
+    said = [" ".join("".join(say.itertext()).split()) for say in root.iter("Say")]
+    safe = prompt_pattern(app.extensions["ivr.line"].prompts["sentences"]["safe_guidance"])
+    assert any(safe.match(text) for text in said), said
+    assert [dial.text for dial in root.iter("Dial")] == [FRONT_DOOR]
+    assert seconds < DEADLINE_SECONDS
+
+
+def test_database_down_the_caller_hears_the_safe_guidance(
+    make_app: AppFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    nobody = f"postgresql://postgres@127.0.0.1:{free_port()}/test"
+    app = make_app({"DATABASE_URL": nobody})
+    client = app.test_client()
+    with caplog.at_level(logging.ERROR):
+        for path in ("/voice/incoming", "/voice/gather?n=0"):
+            response, seconds = timed(
+                lambda path=path: signed_post(client, path, CallSid="CAdown", Digits="2")
+            )
+            assert_safe_guidance(app, response, seconds)
+    assert "voice webhook failed" in caplog.text
+    assert client.get("/healthz").status_code == 503
+
+
+@pytest.mark.postgres
+def test_postgres_cut_then_restored(make_app: AppFactory, database_url: str) -> None:
+    url = make_url(database_url)
+    relay = Relay(url.host or "127.0.0.1", url.port or 5432)
+    relay.start()
+    app = make_app({"DATABASE_URL": url.set(port=relay.port).render_as_string(False)})
+    client = app.test_client()
+    assert PhoneCall(app, ["2", "2"]).record["outcome"] == "do_not_share"
+    relay.stop()
+    response, seconds = timed(lambda: signed_post(client, "/voice/incoming", CallSid="CAcut"))
+    assert_safe_guidance(app, response, seconds)
+    assert client.get("/healthz").status_code == 503
+    relay.start()
+    try:
+        assert client.get("/healthz").status_code == 200
+        restored = PhoneCall(app, ["1", "2"])
+        assert restored.record["outcome"] == "referral"
+    finally:
+        relay.stop()
+
+
+def test_sqlite_locked_then_released(make_app: AppFactory, tmp_path: Any) -> None:
+    path = tmp_path / "locked.sqlite3"
+    sqlite_url = f"sqlite:///{path}"
+    db.upgrade(sqlite_url)
+    app = make_app({"DATABASE_URL": sqlite_url})
+    client = app.test_client()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        response, seconds = timed(lambda: signed_post(client, "/voice/incoming", CallSid="CAlock"))
+        assert_safe_guidance(app, response, seconds)
+        assert client.get("/healthz").status_code == 503
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert client.get("/healthz").status_code == 200
+    assert PhoneCall(app, ["2", "3"]).record["outcome"] == "seek_advice"
+    assert signed_post(client, "/voice/incoming", CallSid="CAlock").status_code == 200
+    assert record_of(app, "CAlock")["status"] == "in_progress"
+
+
+class KillsWorkers(ScriptedAnswerer):
+    """A caller during whose call the server loses a worker before each of the first answers."""
+
+    def __init__(self, keys: list[str], victims: list[int]) -> None:
+        super().__init__(keys)
+        self.victims = list(victims)
+
+    def gather(self, gather: GatherSpec) -> str | None:
+        if self.victims:
+            os.kill(self.victims.pop(0), signal.SIGKILL)
+        return super().gather(gather)
+
+
+def play(served: Served, answerer: ScriptedAnswerer) -> str:
+    with HttpTransport() as transport:
+        phone = Phone(transport, f"{served.url}/voice/incoming", TOKEN, answerer, caller=CALLER)
+        log = phone.call()
+    assert not [event.text for event in log.events if event.kind == "error"]
+    return log.call_sid
+
+
+def test_a_worker_killed_mid_call_the_call_carries_on(app: Flask, database_url: str) -> None:
+    keys = ["2", "1", "1", "2", "1"]
+    with serving(database_url, workers=2) as served:
+        calm = play(served, ScriptedAnswerer(keys))
+        first = served.workers()
+        killed = play(served, KillsWorkers(keys, first))
+        assert not set(first) & set(served.workers())
+    assert essence(record_of(app, killed)) == essence(record_of(app, calm))
+    assert record_of(app, killed)["outcome"] == "share_with_consent"
+
+
+@pytest.mark.postgres
+def test_postgres_call_row_held_by_a_stuck_transaction(app: Flask, database_url: str) -> None:
+    client = app.test_client()
+    assert signed_post(client, "/voice/incoming", CallSid="CAheld").status_code == 200
+    holder = db.make_engine(database_url)
+    try:
+        with holder.begin() as stuck:
+            stuck.execute(text("SELECT id FROM calls WHERE call_sid = 'CAheld' FOR UPDATE"))
+            response, seconds = timed(
+                lambda: signed_post(client, "/voice/gather?n=0", CallSid="CAheld", Digits="2")
+            )
+            assert_safe_guidance(app, response, seconds)
+    finally:
+        holder.dispose()
+    assert signed_post(client, "/voice/gather?n=0", CallSid="CAheld", Digits="2").status_code == 200
+    assert [step["step"] for step in record_of(app, "CAheld")["steps"]] == ["main_menu"]

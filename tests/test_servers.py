@@ -1,0 +1,93 @@
+"""Stateless servers: whole calls across two `ivr serve` processes, and a crowd on one."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from ivr import db
+from ivr.models import Call
+from ivr.phone import HttpTransport, Phone, Reply, ScriptedAnswerer, Transport
+from tests.conftest import CALLER, TOKEN, essence, record_of, sign
+from tests.servers import AlternatingTransport, serving
+
+SCRIPTS = [
+    ["2", "1", "2"],
+    ["1", "3", "1"],
+    ["2", "1", "1", "2", "2", "1"],
+    ["0", "busy", "2"],
+    ["3", "9", "2", "3"],
+    ["", "", "", "no-answer"],
+    ["2", "1", "3", "1", "1", "0"],
+]
+
+
+def play(transport: Transport, base: str, keys: list[str]) -> str:
+    """A whole call; the CallSid of the record it left."""
+    answerer = ScriptedAnswerer(keys)
+    log = Phone(transport, f"{base}/voice/incoming", TOKEN, answerer, caller=CALLER).call()
+    assert not [event.text for event in log.events if event.kind == "error"]
+    return log.call_sid
+
+
+@pytest.mark.postgres
+def test_calls_alternating_between_two_servers_leave_the_same_records(
+    app: Flask, database_url: str
+) -> None:
+    with serving(database_url) as one, serving(database_url) as two, HttpTransport() as http:
+        for keys in SCRIPTS:
+            alone = play(http, one.url, keys)
+            across = play(AlternatingTransport([one.url, two.url]), one.url, keys)
+            assert essence(record_of(app, across)) == essence(record_of(app, alone))
+
+
+@pytest.mark.postgres
+def test_two_servers_given_the_same_answer_at_once_record_it_once(
+    app: Flask, database_url: str
+) -> None:
+    with serving(database_url) as one, serving(database_url) as two, HttpTransport() as http:
+
+        def post(base: str, path: str, form: dict[str, str]) -> Reply:
+            url = f"{base}{path}"
+            return http.post(url, form, {"X-Twilio-Signature": sign(url, form)})
+
+        assert post(one.url, "/voice/incoming", {"CallSid": "CAboth"}).status == 200
+        barrier = threading.Barrier(4)
+
+        def deliver(base: str) -> Reply:
+            barrier.wait()
+            return post(base, "/voice/gather?n=0", {"CallSid": "CAboth", "Digits": "2"})
+
+        with ThreadPoolExecutor(4) as pool:
+            replies = list(pool.map(deliver, [one.url, two.url] * 2))
+    assert {reply.status for reply in replies} == {200}
+    assert len({reply.body for reply in replies}) == 1
+    assert [step["step"] for step in record_of(app, "CAboth")["steps"]] == ["main_menu"]
+
+
+def count_calls(app: Flask) -> int:
+    with app.app_context(), db.session() as session:
+        return session.scalar(select(func.count()).select_from(Call)) or 0
+
+
+def test_many_calls_at_once_on_a_real_server(app: Flask, database_url: str) -> None:
+    """200 callers at once on PostgreSQL; fewer on SQLite, whose writers take turns."""
+    callers = 200 if database_url.startswith("postgresql") else 50
+    scripts = [SCRIPTS[i % len(SCRIPTS)] for i in range(callers)]
+    with serving(database_url) as served:
+        with HttpTransport() as http:
+            alone = [essence(record_of(app, play(http, served.url, keys))) for keys in SCRIPTS]
+
+        def call(keys: list[str]) -> dict[str, Any]:
+            with HttpTransport() as transport:
+                return essence(record_of(app, play(transport, served.url, keys)))
+
+        with ThreadPoolExecutor(callers) as pool:
+            together = list(pool.map(call, scripts))
+    assert together == [alone[i % len(SCRIPTS)] for i in range(callers)]
+    assert count_calls(app) == callers + len(SCRIPTS)
