@@ -105,12 +105,15 @@ class CallFlow:
 
     # Driving the machine.
     def _fire(self, trigger: str) -> bool:
+        """Fire one trigger on this call; False when it means nothing in the current state.
+
+        The event is fired with this call as its model without adding it to the machine: the
+        machine reads and writes the state through `state`, so nothing is bound per webhook.
+        """
         machine = call_machine()
-        machine.add_model(self, initial=self.call.state)
-        try:
-            return bool(trigger in machine.get_triggers(self.state) and self.trigger(trigger))
-        finally:
-            machine.remove_model(self)
+        if trigger not in machine.get_triggers(self.state):
+            return False
+        return bool(machine.events[trigger].trigger(self))
 
     def answer(self, digits: str | None, speech: str | None) -> Notice:
         """The caller pressed a key, spoke, or said nothing: record it and move on."""

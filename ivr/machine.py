@@ -1,7 +1,7 @@
 """The call flow as a `transitions` machine, built from the declaration in `flow.py`.
 
-One machine is built per process; each webhook adds its call's `CallFlow` to it, fires one
-trigger and removes it again, so the machine itself holds no call and any worker can answer.
+One machine is built per process and holds no call: each webhook fires one event with its
+call's `CallFlow` as the model, whose state lives on the call record, so any worker can answer.
 """
 
 from __future__ import annotations
