@@ -144,7 +144,8 @@ def calls() -> None:
 def list_calls(limit: int) -> None:
     """The newest calls, newest first."""
     with db.session() as session:
-        rows = session.scalars(select(Call).order_by(Call.started_at.desc()).limit(limit))
+        newest = select(Call).order_by(Call.started_at.desc(), Call.id.desc()).limit(limit)
+        rows = session.scalars(newest)
         click.echo(f"{'ref':6}  {'started (UTC)':19}  {'outcome':22}  {'transfer':18}  status")
         for row in rows:
             transfer = f"{row.transfer_to or '-'}:{row.transfer_status or '-'}"
