@@ -6,6 +6,7 @@ and exports all leave one here, so a data protection officer can see every look 
 
 from __future__ import annotations
 
+import getpass
 from datetime import datetime
 from typing import Any
 
@@ -19,3 +20,12 @@ def write(session: Session, at: datetime, actor: str, action: str, **detail: Any
     entry = AuditEntry(at=at, actor=actor[:64], action=action[:64], detail=detail)
     session.add(entry)
     return entry
+
+
+def command_line_actor() -> str:
+    """Who ran an `ivr` command, as the audit log records it."""
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):
+        login = "unknown"
+    return f"cli:{login}"

@@ -87,12 +87,12 @@ class CallFlow:
             return
         call, state = self.call, STATES[transition.dest]
         call.tries = 0
-        if event.event.name == "back":
+        if state.name == INITIAL:
+            call.trail = []
+        elif event.event.name == "back":
             call.trail = call.trail[:-1]
         elif state.kind == "question":
             call.trail = [*call.trail, state.name]
-        elif state.name == INITIAL:
-            call.trail = []
         if state.outcome:
             records.settle_outcome(call, state.outcome, state.reason, state.family_informed)
         if state.contact:
@@ -102,6 +102,8 @@ class CallFlow:
             call.transfer_status = None
         if state.name == "callback":
             call.callback_requested = True
+        if state.kind == "final":
+            records.finish(call, self.now)
 
     # Driving the machine.
     def _fire(self, trigger: str) -> bool:
@@ -149,8 +151,9 @@ class CallFlow:
 
     def dialled(self, status: str) -> None:
         """Twilio reports how a transfer went; every attempt is a step of the record."""
-        records.add_step(self.call, "transfer", status[: records.MAX_INPUT], "dial", self.now)
-        if status in DIAL_TRIGGERS:
-            self.call.transfer_status = status
-            if self.declared.kind == "transfer":
-                self._fire(DIAL_TRIGGERS[status])
+        records.add_step(self.call, "transfer", status, "dial", self.now)
+        # A status Twilio does not document cannot be taken for a connection: offer the others.
+        known = status if status in DIAL_TRIGGERS else "failed"
+        self.call.transfer_status = known
+        if self.declared.kind == "transfer":
+            self._fire(DIAL_TRIGGERS[known])

@@ -59,7 +59,7 @@ SPOKEN_ELSEWHERE: Mapping[str, str] = {
     "didnt_hear": "the notice after silence",
     "not_a_choice": "the notice after a key that is not a choice",
     "safe_guidance": "the safe guidance answer given when the line fails",
-    "not_connected": "the safe guidance answer given when the line fails",
+    "safe_if_not_connected": "the safe guidance answer given when the line fails",
     "other_options_police": "the safe guidance answer given when the line fails",
     "goodbye": "the safe guidance answer given when the line fails",
 }

@@ -16,8 +16,10 @@ from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 from sqlalchemy import select
 
 from ivr import create_app, db, export, seed
+from ivr.audit import command_line_actor, write
 from ivr.graph import mermaid
-from ivr.models import Call
+from ivr.line import utc_now
+from ivr.models import Call, iso
 from ivr.phone import (
     CallLog,
     ConsoleAnswerer,
@@ -76,7 +78,9 @@ class Echo:
 @main.command("call")
 @click.option("--url", help="A running line, e.g. http://127.0.0.1:5000; in-process if absent.")
 @click.option("--keys", help="Script the call: 2,1,,h — empty = silence, h = hang up.")
-@click.option("--from", "caller", default="+447700900123", show_default=True)
+@click.option(
+    "--from", "caller", default="+447911123456", show_default=True, help="The caller's number."
+)
 @with_appcontext
 def call(url: str | None, keys: str | None, caller: str) -> None:
     """Phone the line from the terminal, the way Twilio would play it.
@@ -143,7 +147,7 @@ def calls() -> None:
 @with_appcontext
 def list_calls(limit: int) -> None:
     """The newest calls, newest first."""
-    with db.session() as session:
+    with db.reading() as session:
         newest = select(Call).order_by(Call.started_at.desc(), Call.id.desc()).limit(limit)
         rows = session.scalars(newest)
         click.echo(f"{'ref':6}  {'started (UTC)':19}  {'outcome':22}  {'transfer':18}  status")
@@ -164,6 +168,7 @@ def show_call(reference: str) -> None:
         if found is None:
             raise click.ClickException(f"no call with reference {reference}")
         data = export.record(found)
+        write(session, utc_now(), command_line_actor(), "view_call", reference=reference)
     for name in export.FIELDS:
         if name != "steps":
             click.echo(f"{name:18} {'-' if data[name] is None else data[name]}")
@@ -179,9 +184,12 @@ def show_call(reference: str) -> None:
 def export_calls(fmt: str, since: datetime | None) -> None:
     """Stream every call record to standard output."""
     lines = export.csv_lines if fmt == "csv" else export.jsonl
-    factory = current_app.extensions["ivr.sessions"]
-    with factory() as session:
-        start = since.replace(tzinfo=UTC) if since else None
+    start = since.replace(tzinfo=UTC) if since else None
+    with db.session() as session:
+        write(
+            session, utc_now(), command_line_actor(), "export_calls", format=fmt, since=iso(start)
+        )
+    with db.reading() as session:
         records = (export.record(c) for c in export.calls(session, start))
         for text in lines(records):
             sys.stdout.write(text)

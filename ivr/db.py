@@ -118,6 +118,14 @@ def session() -> Iterator[Session]:
         yield db
 
 
+@contextmanager
+def reading() -> Iterator[Session]:
+    """A session that only reads: on SQLite it never takes the write lock webhooks queue for."""
+    factory: sessionmaker[Session] = current_app.extensions["ivr.sessions"]
+    with factory() as db:
+        yield db
+
+
 def ping() -> None:
     """Raise unless the database would take a call's record now (on SQLite: not locked)."""
     engine: Engine = current_app.extensions["ivr.engine"]

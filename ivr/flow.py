@@ -176,7 +176,13 @@ ADVICE: tuple[tuple[str, str, str | None, str | None, tuple[str, ...]], ...] = (
         None,
         ("advice_share_without_consent", "reason_lawful_basis", "family_where_safe", *_SHARE),
     ),
-    ("share_anonymised", "share_anonymised", None, None, ("advice_share_anonymised",)),
+    (
+        "share_anonymised",
+        "share_anonymised",
+        None,
+        None,
+        ("advice_share_anonymised", "record_reminder"),
+    ),
     ("seek_agreement_first", "seek_agreement_first", None, None, ("advice_seek_agreement_first",)),
     (
         "do_not_share_no_purpose",

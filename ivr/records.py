@@ -98,12 +98,21 @@ def settle_outcome(
     call.outcome, call.reason, call.family_informed = outcome, reason, family_informed
 
 
+def finish(call: Call, at: datetime) -> None:
+    """The line itself ended the call (a goodbye): close the record even if no callback comes."""
+    if call.status != "completed":
+        call.status = "completed"
+        call.ended_at = at
+        settle_outcome(call, "abandoned")
+
+
 def close(call: Call, at: datetime, duration: int | None) -> None:
-    """Twilio says the call is over: end it once; a repeated callback changes nothing."""
-    if call.status == "completed":
-        return
-    call.status = "completed"
-    call.ended_at = at
-    elapsed = int((at - call.started_at).total_seconds())
-    call.duration_seconds = duration if duration is not None else max(elapsed, 0)
-    settle_outcome(call, "abandoned")
+    """Twilio says the call is over: end it once; a repeated callback changes nothing.
+
+    Twilio's own duration is kept when it comes; otherwise the time from start to end.
+    """
+    finish(call, at)
+    if call.duration_seconds is None:
+        ended = call.ended_at or at
+        elapsed = max(int((ended - call.started_at).total_seconds()), 0)
+        call.duration_seconds = duration if duration is not None else elapsed

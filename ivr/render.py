@@ -8,7 +8,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from ivr.callflow import CallFlow, Notice
 from ivr.flow import Say
-from ivr.line import Line, Words, spell
+from ivr.line import Line, Words, speak_number, spell
 
 UrlFor = Callable[..., str]
 
@@ -28,7 +28,7 @@ def sentences(flow: CallFlow, says: Iterable[Say], words: Words) -> list[str]:
 
 def words_for(flow: CallFlow) -> Words:
     call, line = flow.call, flow.line
-    known = {"reference": spell(call.reference), "caller_number": spell(call.caller or "")}
+    known = {"reference": spell(call.reference), "caller_number": speak_number(call.caller or "")}
     words = Words(line, flow.now, **known)
     if call.transfer_to:
         contact = line.contact(call.transfer_to)

@@ -21,7 +21,9 @@ def safe_guidance(line: Line) -> VoiceResponse:
     response = VoiceResponse()
     say(response, line, line.sentence("safe_guidance").format_map(words))
     response.dial(duty.number, timeout=line.config["menus"]["transfer_timeout_seconds"])
-    for key in ("not_connected", "other_options_police", "goodbye"):
+    # The Dial has no action (no database to report to), so these follow whether or not the
+    # caller was put through: they must make sense both ways.
+    for key in ("safe_if_not_connected", "other_options_police", "goodbye"):
         say(response, line, line.sentence(key).format_map(words))
     response.hangup()
     return response

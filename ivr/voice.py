@@ -134,9 +134,10 @@ def status() -> tuple[str, int]:
             log.warning("a status callback for an unknown call %s", sid)
             return "", 204
         seconds = int(duration) if duration.isdigit() and len(duration) < 9 else None
-        closing = call.status != "completed"
+        # The first callback for a call, whether or not the line's goodbye already closed it.
+        first = call.duration_seconds is None
         records.close(call, line.clock(), seconds)
-        note(call, closed=closing)
+        note(call, closed=first)
     return "", 204
 
 

@@ -106,3 +106,21 @@ def test_the_readme_diagram_is_the_current_one() -> None:
     assert found.group(1).strip() == mermaid().strip(), (
         "README.md's diagram is out of date: run `make graph-readme`"
     )
+
+
+def test_reading_personal_data_from_the_command_line_is_audited(app, call) -> None:
+    from sqlalchemy import select
+
+    from ivr import db
+    from ivr.models import AuditEntry
+
+    reference = call("2", "2", "").record["reference"]
+    assert ivr(app, "calls", "show", reference).exit_code == 0
+    assert ivr(app, "calls", "export", "--format", "csv").exit_code == 0
+    with app.app_context(), db.reading() as session:
+        entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+        seen = [(e.action, e.actor.startswith("cli:"), e.detail) for e in entries]
+    assert seen == [
+        ("view_call", True, {"reference": reference}),
+        ("export_calls", True, {"format": "csv", "since": None}),
+    ]

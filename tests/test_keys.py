@@ -138,3 +138,16 @@ def test_wrong_keys_on_advice_count_and_then_put_the_caller_through(call) -> Non
     played = call("2", "3", "5", "5", "5", "completed")
     assert played.record["outcome"] == "seek_advice"
     assert played.dialled() == [("+441189088002", "completed")]
+
+
+def test_the_main_menu_starts_the_trail_afresh(call) -> None:
+    played = call("2", "1", "0", "busy", "9", "2", "9", "h")
+    # 9 from purpose goes to the main menu: nothing is left of the first route to go back to.
+    assert played.steps()[-1] == ("purpose", "9", "key")
+    with played.app.app_context():
+        from ivr import db
+        from ivr.models import Call
+
+        with db.reading() as session:
+            found = session.query(Call).filter_by(call_sid=played.log.call_sid).one()
+            assert (found.state, found.trail) == ("main_menu", [])

@@ -158,11 +158,44 @@ def test_first_advice_stands_when_the_caller_then_asks_for_a_person(call) -> Non
     assert played.record["transfer_status"] == "completed"
 
 
-def test_share_outcomes_end_with_the_checklist_and_the_record_reminder(call) -> None:
-    call("2", "1", "1", "2", "1", "").hears(
-        "advice_share_with_consent", "checklist", "record_reminder", "reference"
-    )
-    call("2", "2", "").hears("advice_do_not_share", "reason_no_purpose", "record_reminder")
+@pytest.mark.parametrize(
+    ("keys", "advice", "checklist"),
+    [
+        (["2", "1", "1", "2", "1"], "advice_share_with_consent", True),
+        (["2", "1", "1", "1", "1"], "advice_share_without_consent", True),
+        (["2", "1", "1", "2", "2", "1"], "advice_share_without_consent", True),
+        (["2", "1", "2"], "advice_share_anonymised", False),
+        (["2", "2"], "advice_do_not_share", False),
+        (["2", "1", "1", "2", "2", "2"], "advice_do_not_share", False),
+    ],
+)
+def test_every_share_and_do_not_share_ends_with_the_record_reminder(
+    call, keys: list[str], advice: str, checklist: bool
+) -> None:
+    played = call(*keys, "")
+    played.hears(advice, *(["checklist"] if checklist else []), "record_reminder", "reference")
+
+
+def test_the_line_closes_the_record_at_its_goodbye_even_without_a_status_callback(
+    client, app
+) -> None:
+    from sqlalchemy import text
+
+    from tests.conftest import signed_post
+
+    sid = "CA" + "cd" * 16
+    signed_post(client, "/voice/incoming", CallSid=sid)
+    signed_post(client, "/voice/gather?n=0", CallSid=sid, Digits="2")
+    signed_post(client, "/voice/gather?n=1", CallSid=sid, Digits="3")
+    signed_post(client, "/voice/gather?n=2", CallSid=sid)  # silence on advice: goodbye
+    with app.app_context():
+        from ivr import db
+
+        with db.session() as session:
+            row = session.execute(text("SELECT status, ended_at, outcome FROM calls")).one()
+    assert row[0] == "completed"
+    assert row[1] is not None
+    assert row[2] == "seek_advice"
 
 
 def test_a_whole_call_over_real_http(app) -> None:

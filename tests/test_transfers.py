@@ -39,7 +39,10 @@ def test_a_completed_transfer_ends_the_call(call) -> None:
 def test_a_call_back_request_confirms_the_number_it_will_call(call) -> None:
     played = call("0", "busy", "2")
     played.hears("callback_confirmed", "goodbye")
-    assert any("0, 7, 9" in text or "4, 4, 7, 9" in text for text in played.said())
+    # Read as the caller knows their own number, not as +44.
+    assert any("on 0, 7, 9, 1, 1. 1, 2, 3. 4, 5, 6." in text for text in played.said()), (
+        played.transcript
+    )
     record = played.record
     assert record["callback_requested"] is True
     assert record["transfer_status"] == "busy"
@@ -117,3 +120,15 @@ def test_out_of_hours_contacts_name_the_duty_service_and_the_office_hours(call, 
     said = " ".join(played.said())
     assert "On duty now: the Berkshire emergency duty service" in said
     assert "Monday to Friday 9am to 5pm" in said
+
+
+def test_an_unknown_transfer_status_counts_as_not_connected(client, app) -> None:
+    from tests.conftest import signed_post
+
+    sid = "CA" + "ef" * 16
+    signed_post(client, "/voice/incoming", CallSid=sid, From="+447911123456")
+    signed_post(client, "/voice/gather?n=0", CallSid=sid, Digits="0")
+    response = signed_post(client, "/voice/dial?n=1", CallSid=sid, DialCallStatus="answered")
+    body = response.get_data(as_text=True)
+    assert "<Dial" not in body
+    assert "I couldn't connect you to the children's services front door" in body

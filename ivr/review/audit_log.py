@@ -33,7 +33,7 @@ def audit_log() -> str:
         )
     if before.isdigit() and len(before) < 19:
         query = query.where(AuditEntry.id < int(before))
-    with db.session() as session:
+    with db.reading() as session:
         entries = list(session.scalars(query.limit(PAGE + 1)))
         actions = list(session.scalars(select(AuditEntry.action).distinct()))
     more = len(entries) > PAGE

@@ -31,7 +31,7 @@ def load_user(user_id: str) -> User | None:
     """The logged-in user, re-read on every request so disabling an account ends its sessions."""
     if not user_id.isdigit():
         return None
-    with db.session() as session:
+    with db.reading() as session:
         user = session.get(User, int(user_id))
         return user if user is not None and not user.disabled else None
 

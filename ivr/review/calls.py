@@ -22,7 +22,7 @@ from ivr.review.models import CallbackDone, Review
 def calls() -> str:
     """The calls, newest first, with what is still to review."""
     filters = Filters.parse(request.args)
-    with db.session() as session:
+    with db.reading() as session:
         rows = list(session.scalars(page(filters, request.args.get("after", ""))))
         more = len(rows) > PAGE
         rows = rows[:PAGE]

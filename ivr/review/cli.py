@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import sys
 
 import click
@@ -11,17 +10,9 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from ivr import db
+from ivr.audit import command_line_actor
 from ivr.review import accounts
 from ivr.review.models import ROLES, User
-
-
-def _actor() -> str:
-    """Who ran the command, as the audit log records it."""
-    try:
-        login = getpass.getuser()
-    except (KeyError, OSError):
-        login = "unknown"
-    return f"cli:{login}"
 
 
 @click.group("users")
@@ -51,7 +42,7 @@ def add_user(username: str, role: str, password_stdin: bool) -> None:
     db.upgrade(current_app.config["DATABASE_URL"])
     try:
         with db.session() as session:
-            accounts.add(session, clock(), _actor(), username, role, password)
+            accounts.add(session, clock(), command_line_actor(), username, role, password)
     except accounts.AccountError as problem:
         raise click.ClickException(str(problem)) from None
     click.echo(f"{username} added ({role})")
@@ -76,7 +67,7 @@ def disable_user(username: str) -> None:
     db.upgrade(current_app.config["DATABASE_URL"])
     try:
         with db.session() as session:
-            accounts.disable(session, current_app.config["CLOCK"](), _actor(), username)
+            accounts.disable(session, current_app.config["CLOCK"](), command_line_actor(), username)
     except accounts.AccountError as problem:
         raise click.ClickException(str(problem)) from None
     click.echo(f"{username} disabled")

@@ -20,7 +20,7 @@ def dashboard() -> str:
     office = zone()
     today = datetime.combine(at.astimezone(office).date(), time(), office)
     month = at - timedelta(days=30)
-    with db.session() as session:
+    with db.reading() as session:
         waiting = open_requests(session)
         windows = [
             stats.window(session, "Today", today),
