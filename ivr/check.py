@@ -22,7 +22,7 @@ import yaml
 from ivr import hours
 from ivr.config import DEFAULT_CONFIG, DEFAULT_PROMPTS, config_paths, merge
 from ivr.flow import KEY_TRIGGERS, STATES, prompt_keys
-from ivr.line import _normalise, dialable
+from ivr.line import dialable, example_number, normalise
 
 KeyPath = tuple[Any, ...]
 
@@ -53,7 +53,6 @@ BRITISH_VOICE = re.compile(
 )
 E164 = re.compile(r"\+[1-9][0-9]{1,14}")
 SHORT_CODE = re.compile(r"[0-9]{3,6}")
-EXAMPLE_NUMBER = "+441189088002"
 # Sentences spoken outside the states of flow.py, and by what.
 SPOKEN_ELSEWHERE: Mapping[str, str] = {
     "didnt_hear": "the notice after silence",
@@ -403,9 +402,9 @@ def e164_example(number: str) -> str:
     try:
         parsed = phonenumbers.parse(number, "GB")
     except phonenumbers.NumberParseException:
-        return EXAMPLE_NUMBER
+        return example_number(phonenumbers.PhoneNumberType.FIXED_LINE)
     if not phonenumbers.is_valid_number(parsed):
-        return EXAMPLE_NUMBER
+        return example_number(phonenumbers.PhoneNumberType.FIXED_LINE)
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -569,7 +568,7 @@ def check_phrase(
     if not isinstance(phrase, str):
         yield prompts.problem(path, f"{phrase!r} must be words in quotes")
         return
-    said, key = _normalise(phrase), path[-2]
+    said, key = normalise(phrase), path[-2]
     if not said:
         yield prompts.problem(path, f"{phrase!r} has no words to match")
     elif owner.setdefault(said, key) != key:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from ivr import create_app, db, export, seed
 from ivr.audit import command_line_actor, write
 from ivr.graph import mermaid
-from ivr.line import utc_now
+from ivr.line import example_number, utc_now
 from ivr.models import Call, iso
 from ivr.phone import (
     CallLog,
@@ -79,7 +79,11 @@ class Echo:
 @click.option("--url", help="A running line, e.g. http://127.0.0.1:5000; in-process if absent.")
 @click.option("--keys", help="Script the call: 2,1,,h — empty = silence, h = hang up.")
 @click.option(
-    "--from", "caller", default="+447911123456", show_default=True, help="The caller's number."
+    "--from",
+    "caller",
+    default=example_number,
+    show_default="an example UK mobile",
+    help="The caller's number.",
 )
 @with_appcontext
 def call(url: str | None, keys: str | None, caller: str) -> None:

@@ -40,6 +40,12 @@ def speak_number(number: str, region: str = "GB") -> str:
     return ". ".join(spell(group) for group in groups)
 
 
+def example_number(kind: phonenumbers.PhoneNumberType = phonenumbers.PhoneNumberType.MOBILE) -> str:
+    """A well-formed UK number that belongs to no one, from phonenumbers' own examples."""
+    example = phonenumbers.example_number_for_type("GB", kind)
+    return phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
+
+
 def dialable(number: str | None) -> bool:
     """Whether a number is a real, callable E.164 number (not Anonymous, not a short code)."""
     if not number or not number.startswith("+"):
@@ -50,7 +56,7 @@ def dialable(number: str | None) -> bool:
         return False
 
 
-def _normalise(words: str) -> str:
+def normalise(words: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9' ]", " ", words.lower()).split())
 
 
@@ -65,7 +71,7 @@ class Line:
 
     def __post_init__(self) -> None:
         vocabulary = {
-            scope: {_normalise(phrase): key for key, phrases in table.items() for phrase in phrases}
+            scope: {normalise(phrase): key for key, phrases in table.items() for phrase in phrases}
             for scope, table in self.prompts["speech"].items()
         }
         object.__setattr__(self, "speech", vocabulary)
@@ -83,7 +89,7 @@ class Line:
 
     def key_for_speech(self, words: str, *, question: bool) -> str | None:
         """The key that spoken words stand for here, or None when they mean nothing."""
-        said = _normalise(words)
+        said = normalise(words)
         scopes = ("questions", "anywhere") if question else ("anywhere",)
         return next((self.speech[s][said] for s in scopes if said in self.speech[s]), None)
 

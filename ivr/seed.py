@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from ivr import db, records
 from ivr.callflow import CallFlow
 from ivr.flow import DIAL_STATUSES
-from ivr.line import Line
+from ivr.line import Line, example_number
 from ivr.models import Base, Call, Step
 
 REFERENCES = 1_000_000  # references are six digits, read to the caller
@@ -57,7 +57,7 @@ def play_paths(line: Line, rng: random.Random, count: int) -> list[Path]:
     paths = []
     with Session(engine) as session:
         for number in range(count):
-            call = records.open_call(session, f"CApath{number}", "+447911123456", start, False)
+            call = records.open_call(session, f"CApath{number}", example_number(), start, False)
             flow, offset, offsets = CallFlow(call, line, start), 0, []
             for _ in range(rng.randint(1, 9)):
                 offset += rng.randint(4, 25)
