@@ -17,7 +17,10 @@ from urllib.parse import urljoin, urlsplit
 
 import flask
 import requests
+from phonenumbers import PhoneNumberType
 from twilio.request_validator import RequestValidator
+
+from ivr.line import example_number
 
 DIAL_STATUSES = ("completed", "busy", "no-answer", "failed", "canceled")
 GATHER_PROMPT = "keys or words (Enter = silence, h = hang up)> "
@@ -267,8 +270,8 @@ class Phone:
         auth_token: str,
         answerer: Answerer,
         *,
-        caller: str = "+447700900123",
-        to: str = "+441189000000",
+        caller: str | None = None,
+        to: str | None = None,
         call_sid: str | None = None,
         status_url: str | None = None,
         fallback_url: str | None = None,
@@ -278,8 +281,9 @@ class Phone:
         self._url = url
         self._validator = RequestValidator(auth_token)
         self._answerer = answerer
-        self._caller = caller
-        self._to = to
+        # Numbers that belong to no one, unless the call says whose phone it is.
+        self._caller = caller or example_number()
+        self._to = to or example_number(PhoneNumberType.FIXED_LINE)
         self._call_sid = call_sid or _sid("CA")
         self._account_sid = _sid("AC")
         self._status_url = status_url or urljoin(url, "/voice/status")

@@ -106,7 +106,7 @@ def test_key_posts_digits_to_the_action_signed_with_call_params() -> None:
     assert menu["CallStatus"] == "in-progress"
     assert menu["Digits"] == "1"
     assert menu["From"] == "+447700900999"
-    assert menu["To"] == "+441189000000"
+    assert menu["To"] == "+441212345678"  # phonenumbers' example UK landline
     assert menu["CallSid"] == "CA" + "1" * 32 == log.call_sid
     assert menu["AccountSid"] == first["AccountSid"]
     assert menu["AccountSid"].startswith("AC")
