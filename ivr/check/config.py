@@ -1,0 +1,118 @@
+"""The config checks: service name, voice, hours, contacts, duty, menus, metrics and retention.
+
+Each setting is checked as the running line will use it, so a mistake shows here, at its line,
+rather than as a failed call.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterator, Mapping
+
+from ivr.check.contacts import check_contacts, check_duty
+from ivr.check.located import Located, Problem
+from ivr.check.sections import (
+    check_schedule,
+    check_text,
+    required_mapping,
+    text_problem,
+    unknown_keys,
+)
+
+CONFIG_KEYS = (
+    "service_name",
+    "voice",
+    "office_hours",
+    "duty",
+    "contacts",
+    "menus",
+    "metrics",
+    "retention",
+)
+VOICE_KEYS = ("language", "name")
+# Twilio's limits where it has them (Dial timeout 5-600 s), and sane bounds for a caller otherwise.
+MENU_LIMITS: Mapping[str, tuple[int, int]] = {
+    "max_tries": (1, 10),
+    "gather_timeout_seconds": (1, 60),
+    "transfer_timeout_seconds": (5, 600),
+}
+BRITISH_VOICE = re.compile(
+    r"Polly\.(Amy|Brian|Emma|Arthur)(-Neural|-Generative)?|Google\.en-GB-[A-Za-z0-9-]+"
+)
+
+
+def check_config(config: Located) -> list[Problem]:
+    """Every problem with the merged config."""
+    return [
+        *unknown_keys(config, (), CONFIG_KEYS),
+        *check_service_name(config),
+        *check_voice(config),
+        *check_schedule(config, ("office_hours",), "Europe/London"),
+        *check_contacts(config),
+        *check_duty(config),
+        *check_menus(config),
+        *check_operations(config),
+    ]
+
+
+def check_service_name(config: Located) -> Iterator[Problem]:
+    """The name the line greets callers with."""
+    yield from check_text(config, ("service_name",))
+
+
+def check_voice(config: Located) -> Iterator[Problem]:
+    """British English in a British voice: callers should hear the council, not an American."""
+    yield from required_mapping(config, ("voice",), "language and name")
+    yield from unknown_keys(config, ("voice",), VOICE_KEYS)
+    voice = config.get(("voice",))
+    if not isinstance(voice, Mapping):
+        return
+    if voice.get("language") != "en-GB":
+        language = voice.get("language")
+        yield config.problem(
+            ("voice", "language"), f"must be 'en-GB' (British English), not {language!r}"
+        )
+    name = voice.get("name")
+    if text_problem(name):
+        yield from check_text(config, ("voice", "name"))
+    elif not BRITISH_VOICE.fullmatch(name):
+        yield config.problem(
+            ("voice", "name"),
+            f"{name!r} is not a British English voice; use one such as Polly.Amy, Polly.Brian, "
+            "Polly.Emma, Polly.Arthur, their -Neural versions, or a Google.en-GB- voice",
+        )
+
+
+def check_menus(config: Located) -> Iterator[Problem]:
+    """Tries and timeouts are whole numbers in range: Twilio refuses Dial timeouts outside 5-600."""
+    yield from required_mapping(config, ("menus",), ", ".join(MENU_LIMITS))
+    yield from unknown_keys(config, ("menus",), tuple(MENU_LIMITS))
+    menus = config.get(("menus",))
+    if not isinstance(menus, Mapping):
+        return
+    for key, (low, high) in MENU_LIMITS.items():
+        value = menus.get(key)
+        if key not in menus:
+            yield config.problem(("menus", key), f"is missing: a whole number from {low} to {high}")
+        elif isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            yield config.problem(
+                ("menus", key), f"{value!r} is not a whole number from {low} to {high}"
+            )
+
+
+def check_operations(config: Located) -> Iterator[Problem]:
+    """Who may read /metrics, and how long records are kept: both must be usable as written."""
+    yield from unknown_keys(config, ("metrics",), ("allow",))
+    yield from unknown_keys(config, ("retention",), ("days",))
+    allow = config.get(("metrics", "allow"))
+    for index, network in enumerate(allow if isinstance(allow, list) else []):
+        try:
+            ipaddress.ip_network(str(network), strict=False)
+        except ValueError:
+            yield config.problem(
+                ("metrics", "allow", index), f"{network!r} is not an address or network"
+            )
+    days = config.get(("retention", "days"))
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        yield config.problem(("retention", "days"), f"{days!r} is not a whole number of days")
