@@ -11,7 +11,7 @@ from typing import Any
 
 import phonenumbers
 
-from ivr import hours
+from ivr import hours, spoken_hours
 
 Clock = Callable[[], datetime]
 
@@ -130,10 +130,10 @@ class Words(dict[str, str]):
         if name == "service_name":
             return str(line.config["service_name"])
         if name == "office_hours":
-            return hours.describe_weekly(line.config["office_hours"], line.prompts["hours"])
+            return spoken_hours.describe_weekly(line.config["office_hours"], line.prompts["hours"])
         if name == "nspcc_hours":
             section = line.config["contacts"]["nspcc"]["hours"]
-            return hours.describe_weekly(section, line.prompts["hours"])
+            return spoken_hours.describe_weekly(section, line.prompts["hours"])
         who, _, what = name.rpartition("_")
         contact = {
             "duty": lambda: line.duty_now(at),

@@ -13,17 +13,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ivr.hours import (
-    WEEKDAYS,
-    Contact,
-    HoursError,
-    Schedule,
-    contact,
-    contact_open,
-    describe_weekly,
-    duty_now,
-    office_open,
-)
+from ivr.hours import Contact, contact, contact_open, duty_now, office_open
+from ivr.schedule import WEEKDAYS, HoursError, Schedule
+from ivr.spoken_hours import describe_weekly
 
 LONDON = ZoneInfo("Europe/London")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ivr import hours
+from ivr import schedule, spoken_hours
 from ivr.check.contacts import contacts_of
 from ivr.check.located import KeyPath, Located, Problem, dotted
 from ivr.check.sections import required_mapping
@@ -33,8 +33,8 @@ def check_hours_words(prompts: Located, config: Located | None) -> Iterator[Prob
 def reading_problem(section: Any, words: Any) -> str | None:
     """Why describe_weekly fails on a section with these words, or None when it reads."""
     try:
-        hours.describe_weekly(section, words)
-    except hours.HoursError:
+        spoken_hours.describe_weekly(section, words)
+    except schedule.HoursError:
         return None  # the config checks report the section itself
     except KeyError as error:
         return f"no word or placeholder {error.args[0]!r}"
@@ -52,7 +52,7 @@ def missing_words(prompts: Located) -> Iterator[Problem]:
     for key in HOURS_WORDS:
         if key not in words:
             yield prompts.problem(("hours", key), "is missing")
-    for section, needed in (("days", hours.WEEKDAYS), ("time", TIME_WORDS)):
+    for section, needed in (("days", schedule.WEEKDAYS), ("time", TIME_WORDS)):
         table = words.get(section)
         if section in words and not isinstance(table, Mapping):
             yield prompts.problem(("hours", section), f"must be a mapping of {', '.join(needed)}")

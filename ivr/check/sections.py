@@ -9,7 +9,7 @@ import difflib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ivr import hours
+from ivr import schedule
 from ivr.check.located import KeyPath, Located, Problem
 
 
@@ -55,8 +55,8 @@ def check_text(located: Located, path: KeyPath) -> Iterator[Problem]:
 
 
 def check_schedule(config: Located, path: KeyPath, default_timezone: str) -> Iterator[Problem]:
-    """Opening hours that hours.Schedule can use, the error placed at the offending setting."""
+    """Opening hours that schedule.Schedule can use, the error placed at the offending setting."""
     try:
-        hours.Schedule.from_config(config.get(path), default_timezone=default_timezone)
-    except hours.HoursError as error:
+        schedule.Schedule.from_config(config.get(path), default_timezone=default_timezone)
+    except schedule.HoursError as error:
         yield config.problem((*path, *error.path), error.problem)
