@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-from flask import current_app, g, render_template
+from flask import Response, current_app, g, render_template, send_from_directory
 
 from ivr.flow import STATES
 from ivr.graph import mermaid
@@ -16,6 +17,16 @@ class Sentence:
     prompt: str
     when: str | None
     text: str
+
+
+# Third-party files shipped with the project, kept apart from its own code (see vendor/README).
+VENDOR = Path(__file__).resolve().parents[2] / "vendor"
+
+
+@bp.route("/vendor/<path:filename>")
+def vendor(filename: str) -> Response:
+    """Mermaid's script, served by the line itself: council networks block CDNs."""
+    return send_from_directory(VENDOR, filename)
 
 
 @bp.route("/script")

@@ -61,7 +61,10 @@ def test_the_script_lists_every_prompt_in_flow_order(app: Flask, supervisor: Fla
         for say in state.says:
             assert say.prompt in page
     assert "stateDiagram-v2" in page
-    assert 'src="/review/static/vendor/mermaid.min.js"' in page
+    assert 'src="/review/vendor/mermaid.min.js"' in page
+    with supervisor.get("/review/vendor/mermaid.min.js") as script:
+        assert script.status_code == 200
+        assert "mermaid" in script.get_data(as_text=True)[:5000]
     assert len(sentences) > 10
     with supervisor.get("/review/static/review.css") as css:
         assert "@media print" in css.get_data(as_text=True)
