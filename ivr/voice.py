@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import datetime
 
 from flask import Blueprint, Response, abort, current_app, g, request, url_for
+from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
@@ -86,38 +88,43 @@ def incoming() -> Response:
     return twiml(render(flow, None, url_for))
 
 
+def load_flow(session: Session, sid: str, line: Line, now: datetime) -> CallFlow | None:
+    """The call an answer belongs to, locked for this webhook; None if the line never saw it."""
+    call = records.load(session, sid, lock=True)
+    if call is None:
+        log.warning("a webhook for an unknown call %s", sid)
+        return None
+    return CallFlow(call, line, now)
+
+
 @bp.post("/gather")
 def gather() -> Response:
     sid, n, line = call_sid(), step_number(), the_line()
-    now = line.clock()
     notice: Notice = None
     with db.session() as session:
-        call = records.load(session, sid, lock=True)
-        if call is None:
-            log.warning("an answer for an unknown call %s", sid)
+        flow = load_flow(session, sid, line, line.clock())
+        if flow is None:
             return twiml(safe_guidance(line))
-        flow = CallFlow(call, line, now)
-        if n == call.step_count:
+        if n == flow.call.step_count:
             notice = flow.answer(request.form.get("Digits"), request.form.get("SpeechResult"))
-        elif n == call.step_count - 1:
+        elif n == flow.call.step_count - 1:
             notice = flow.replayed_notice()
-        note(call, input=flow.input_kind)
+        note(flow.call, input=flow.input_kind)
     return twiml(render(flow, notice, url_for))
 
 
 @bp.post("/dial")
 def dial() -> Response:
     sid, n, line = call_sid(), step_number(), the_line()
-    now = line.clock()
     with db.session() as session:
-        call = records.load(session, sid, lock=True)
-        if call is None:
-            log.warning("a transfer result for an unknown call %s", sid)
+        flow = load_flow(session, sid, line, line.clock())
+        if flow is None:
             return twiml(safe_guidance(line))
-        flow = CallFlow(call, line, now)
-        if n == call.step_count:
+        # Only the delivery that records the result counts it; a repeat is answered, not counted.
+        recorded = n == flow.call.step_count
+        if recorded:
             flow.dialled(request.form.get("DialCallStatus", ""))
-            note(call, input="dial", transfer=call.transfer_status)
+        note(flow.call, input="dial", transfer=flow.call.transfer_status if recorded else None)
     return twiml(render(flow, None, url_for))
 
 

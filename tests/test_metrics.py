@@ -55,6 +55,17 @@ def test_transfers_are_counted_by_result(app: Flask, call: Play) -> None:
     assert sample(app, "ivr_transfers_total", result="completed") == completed
 
 
+def test_a_transfer_result_delivered_twice_is_counted_once(app: Flask) -> None:
+    client = app.test_client()
+    sid = "CA" + "9a" * 16
+    signed_post(client, "/voice/incoming", CallSid=sid)
+    signed_post(client, "/voice/gather?n=0", CallSid=sid, Digits="0")
+    before = sample(app, "ivr_transfers_total", result="no-answer")
+    for _ in range(2):
+        signed_post(client, "/voice/dial?n=1", CallSid=sid, DialCallStatus="no-answer")
+    assert sample(app, "ivr_transfers_total", result="no-answer") == before + 1
+
+
 def test_an_unsigned_request_is_a_signature_failure(app: Flask) -> None:
     before = sample(app, "ivr_signature_failures_total")
     response = app.test_client().post("/voice/incoming", data={"CallSid": "CA1"})
