@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
 from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The execution option that marks a connection as about to write call records.
 WRITES = "ivr_writes"
+T = TypeVar("T")
 
 
 def normalise_url(url: str) -> str:
@@ -30,6 +32,8 @@ def make_engine(url: str) -> Engine:
     """An engine tuned so that a stuck database fails fast instead of holding a caller.
 
     `hide_parameters` keeps callers' numbers out of error messages, and so out of the logs.
+    Connections are not pinged before each use (a round trip on every webhook); `write` runs a
+    transaction again when its connection turns out to have died instead.
     """
     url = normalise_url(url)
     if url.startswith("sqlite"):
@@ -40,7 +44,6 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(
         url,
         hide_parameters=True,
-        pool_pre_ping=True,
         pool_timeout=5,
         connect_args={"connect_timeout": 5},
     )
@@ -116,6 +119,25 @@ def session() -> Iterator[Session]:
     factory: sessionmaker[Session] = current_app.extensions["ivr.writers"]
     with factory() as db, db.begin():
         yield db
+
+
+def write(work: Callable[[Session], T]) -> T:
+    """Run `work` in a writing transaction, once more if its connection had died.
+
+    This is SQLAlchemy's "optimistic" disconnect handling: a database restarted, or a connection
+    dropped while idle, costs one failed attempt (which also discards the pool's other stale
+    connections), not a caller's call. Running again is safe: the failed attempt rolled back,
+    and if its commit did land after all, the second run finds the webhook already recorded and
+    answers it as the repeat delivery it then is.
+    """
+    try:
+        with session() as db:
+            return work(db)
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+    with session() as db:
+        return work(db)
 
 
 @contextmanager

@@ -78,14 +78,15 @@ def answer_safely(error: Exception) -> Response | HTTPException:
 @bp.post("/incoming")
 def incoming() -> Response:
     sid, line = call_sid(), the_line()
-    now = line.clock()
-    with db.session() as session:
-        call = records.open_call(
-            session, sid, request.form.get("From"), now, out_of_hours=not line.office_open(now)
-        )
-        flow = CallFlow(call, line, now)
+    now, caller = line.clock(), request.form.get("From")
+
+    def open_call(session: Session) -> CallFlow:
+        office_open = line.office_open(now)
+        call = records.open_call(session, sid, caller, now, out_of_hours=not office_open)
         note(call)
-    return twiml(render(flow, None, url_for))
+        return CallFlow(call, line, now)
+
+    return twiml(render(db.write(open_call), None, url_for))
 
 
 def load_flow(session: Session, sid: str, line: Line, now: datetime) -> CallFlow | None:
@@ -100,31 +101,45 @@ def load_flow(session: Session, sid: str, line: Line, now: datetime) -> CallFlow
 @bp.post("/gather")
 def gather() -> Response:
     sid, n, line = call_sid(), step_number(), the_line()
-    notice: Notice = None
-    with db.session() as session:
+    digits, speech = request.form.get("Digits"), request.form.get("SpeechResult")
+
+    def answer(session: Session) -> tuple[CallFlow | None, Notice]:
         flow = load_flow(session, sid, line, line.clock())
         if flow is None:
-            return twiml(safe_guidance(line))
+            return None, None
+        notice: Notice = None
         if n == flow.call.step_count:
-            notice = flow.answer(request.form.get("Digits"), request.form.get("SpeechResult"))
+            notice = flow.answer(digits, speech)
         elif n == flow.call.step_count - 1:
             notice = flow.replayed_notice()
         note(flow.call, input=flow.input_kind)
+        return flow, notice
+
+    flow, notice = db.write(answer)
+    if flow is None:
+        return twiml(safe_guidance(line))
     return twiml(render(flow, notice, url_for))
 
 
 @bp.post("/dial")
 def dial() -> Response:
     sid, n, line = call_sid(), step_number(), the_line()
-    with db.session() as session:
+    result = request.form.get("DialCallStatus", "")
+
+    def record_transfer(session: Session) -> CallFlow | None:
         flow = load_flow(session, sid, line, line.clock())
         if flow is None:
-            return twiml(safe_guidance(line))
+            return None
         # Only the delivery that records the result counts it; a repeat is answered, not counted.
         recorded = n == flow.call.step_count
         if recorded:
-            flow.dialled(request.form.get("DialCallStatus", ""))
+            flow.dialled(result)
         note(flow.call, input="dial", transfer=flow.call.transfer_status if recorded else None)
+        return flow
+
+    flow = db.write(record_transfer)
+    if flow is None:
+        return twiml(safe_guidance(line))
     return twiml(render(flow, None, url_for))
 
 
@@ -135,16 +150,19 @@ def status() -> tuple[str, int]:
     if request.form.get("CallStatus") not in TERMINAL_STATUSES:
         return "", 204
     duration = request.form.get("CallDuration", "")
-    with db.session() as session:
+    seconds = int(duration) if duration.isdigit() and len(duration) < 9 else None
+
+    def close(session: Session) -> None:
         call = records.load(session, sid, lock=True)
         if call is None:
             log.warning("a status callback for an unknown call %s", sid)
-            return "", 204
-        seconds = int(duration) if duration.isdigit() and len(duration) < 9 else None
+            return
         # The first callback for a call, whether or not the line's goodbye already closed it.
         first = call.duration_seconds is None
         records.close(call, line.clock(), seconds)
         note(call, closed=first)
+
+    db.write(close)
     return "", 204
 
 

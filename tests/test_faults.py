@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import logging
+import io
 import os
 import signal
 import sqlite3
@@ -23,6 +23,7 @@ from tests.conftest import (
     AppFactory,
     PhoneCall,
     essence,
+    postgres_admin,
     prompt_pattern,
     record_of,
     signed_post,
@@ -50,19 +51,17 @@ def assert_safe_guidance(app: Flask, response: TestResponse, seconds: float) -> 
     assert seconds < DEADLINE_SECONDS
 
 
-def test_database_down_the_caller_hears_the_safe_guidance(
-    make_app: AppFactory, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_database_down_the_caller_hears_the_safe_guidance(make_app: AppFactory) -> None:
     nobody = f"postgresql://postgres@127.0.0.1:{free_port()}/test"
-    app = make_app({"DATABASE_URL": nobody})
+    logged = io.StringIO()
+    app = make_app({"DATABASE_URL": nobody, "LOG_STREAM": logged})
     client = app.test_client()
-    with caplog.at_level(logging.ERROR):
-        for path in ("/voice/incoming", "/voice/gather?n=0"):
-            response, seconds = timed(
-                lambda path=path: signed_post(client, path, CallSid="CAdown", Digits="2")
-            )
-            assert_safe_guidance(app, response, seconds)
-    assert "voice webhook failed" in caplog.text
+    for path in ("/voice/incoming", "/voice/gather?n=0"):
+        response, seconds = timed(
+            lambda path=path: signed_post(client, path, CallSid="CAdown", Digits="2")
+        )
+        assert_safe_guidance(app, response, seconds)
+    assert logged.getvalue().count("voice webhook failed") == 2
     assert client.get("/healthz").status_code == 503
 
 
@@ -85,6 +84,20 @@ def test_postgres_cut_then_restored(make_app: AppFactory, database_url: str) -> 
         assert restored.record["outcome"] == "referral"
     finally:
         relay.stop()
+
+
+@pytest.mark.postgres
+def test_postgres_restarted_while_the_line_was_idle_costs_no_caller(app: Flask) -> None:
+    """Connections the server dropped while idle (a restart, a failover) are replaced unheard."""
+    assert PhoneCall(app, ["2", "2"]).record["outcome"] == "do_not_share"
+    engine = app.extensions["ivr.engine"]
+    with engine.connect() as pooled:
+        backend = pooled.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+    with postgres_admin().connect() as admin:
+        assert admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend}).scalar()
+    after = PhoneCall(app, ["1", "2"]).never_hears("safe_guidance")
+    assert after.record["outcome"] == "referral"
+    assert [step["step"] for step in after.record["steps"]][:2] == ["main_menu", "danger_now"]
 
 
 def test_sqlite_locked_then_released(make_app: AppFactory, tmp_path: Any) -> None:
