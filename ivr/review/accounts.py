@@ -1,4 +1,4 @@
-"""Supervisor and admin accounts: create, list, disable, and check a password."""
+"""Supervisor and admin accounts: create, disable, enable, set and check a password."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ivr import audit
+from ivr.review import throttle
 from ivr.review.models import ROLES, User
 
 _hasher = PasswordHasher()
@@ -32,8 +33,7 @@ def add(db: Session, at: datetime, actor: str, username: str, role: str, passwor
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
     if not username or len(username) > 64 or not username.isprintable() or " " in username:
         raise AccountError("a name is 1 to 64 printable characters without spaces")
-    if len(password) < MIN_PASSWORD:
-        raise AccountError(f"a password needs at least {MIN_PASSWORD} characters")
+    _require_strong(password)
     if find(db, username) is not None:
         raise AccountError(f"{username} already exists")
     user = User(
@@ -48,13 +48,40 @@ def add(db: Session, at: datetime, actor: str, username: str, role: str, passwor
     return user
 
 
-def disable(db: Session, at: datetime, actor: str, username: str) -> None:
-    """Disable an account; it is kept, so the audit log's names keep pointing at someone."""
+def _require_strong(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"a password needs at least {MIN_PASSWORD} characters")
+
+
+def _existing(db: Session, username: str) -> User:
     user = find(db, username)
     if user is None:
         raise AccountError(f"no account named {username}")
-    user.disabled = True
+    return user
+
+
+def disable(db: Session, at: datetime, actor: str, username: str) -> None:
+    """Disable an account; it is kept, so the audit log's names keep pointing at someone."""
+    _existing(db, username).disabled = True
     audit.write(db, at, actor, "user_disabled", username=username)
+
+
+def enable(db: Session, at: datetime, actor: str, username: str) -> None:
+    """Let a disabled account log in again, and clear any lock its failed logins left."""
+    _existing(db, username).disabled = False
+    throttle.succeeded(db, username)
+    audit.write(db, at, actor, "user_enabled", username=username)
+
+
+def set_password(db: Session, at: datetime, actor: str, username: str, password: str) -> None:
+    """A new password (forgotten, or possibly seen by someone else): the old one stops working.
+
+    The failed-login count is cleared too, so the person can log in at once with the new one.
+    """
+    _require_strong(password)
+    _existing(db, username).password_hash = _hasher.hash(password)
+    throttle.succeeded(db, username)
+    audit.write(db, at, actor, "password_set", username=username)
 
 
 def check_password(user: User | None, password: str) -> bool:
