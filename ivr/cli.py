@@ -32,6 +32,7 @@ from ivr.phone import (
 )
 from ivr.retention import purge_command
 from ivr.review import users
+from ivr.stale import close_stale_command
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False, load_dotenv=False)
@@ -197,6 +198,9 @@ def export_calls(fmt: str, since: datetime | None) -> None:
         records = (export.record(c) for c in export.calls(session, start))
         for text in lines(records):
             sys.stdout.write(text)
+
+
+calls.add_command(close_stale_command)
 
 
 @main.command("check")

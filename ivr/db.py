@@ -18,6 +18,9 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The execution option that marks a connection as about to write call records.
 WRITES = "ivr_writes"
 T = TypeVar("T")
+# Rows one maintenance transaction changes (purging, closing stale calls): small enough that a
+# live call's webhook waiting on the same table is never held long.
+BATCH = 500
 
 
 def normalise_url(url: str) -> str:

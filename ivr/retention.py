@@ -2,13 +2,14 @@
 
 Callers' numbers and answers are personal data; the config's `retention.days` says how long they
 are needed. Only finished calls go, whole (the call and its steps), in batches so a large purge
-never holds a lock a live call is waiting for. A real purge leaves an audit entry; a dry run
-changes nothing, so it leaves none.
+never holds a lock a live call is waiting for. Calls Twilio never closed are closed first
+(`ivr.stale`), so a call abandoned long ago goes in the same run instead of staying for ever.
+A real purge leaves an audit entry; a dry run changes nothing, so it leaves none.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import click
@@ -17,19 +18,18 @@ from flask.cli import with_appcontext
 from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
-from ivr import audit, db
+from ivr import audit, db, stale
 from ivr.models import Call, Step
-
-BATCH = 500
 
 
 @dataclass(frozen=True)
 class Purged:
-    """What a purge removed (or, in a dry run, would remove)."""
+    """What a purge removed (or, in a dry run, would remove), and how many stale calls it closed."""
 
     count: int
     oldest: datetime | None
     newest: datetime | None
+    closed: int = 0
 
     def __str__(self) -> str:
         if not self.count:
@@ -39,16 +39,23 @@ class Purged:
         )
 
 
-def expired(cutoff: datetime) -> ColumnElement[bool]:
-    """Finished calls started before the cut-off; a call still in progress is never expired."""
-    return (Call.started_at < cutoff) & (Call.status == "completed")
+def expired(cutoff: datetime, closing_before: datetime | None = None) -> ColumnElement[bool]:
+    """Finished calls started before the cut-off; a call still in progress is never expired.
+
+    With `closing_before`, also the stale calls a real run would close first: a dry run closes
+    none, yet must say what the real run would delete.
+    """
+    finished = Call.status == "completed"
+    if closing_before is not None:
+        finished = finished | stale.unfinished(closing_before)
+    return (Call.started_at < cutoff) & finished
 
 
-def survey(session: Session, cutoff: datetime) -> Purged:
+def survey(session: Session, cutoff: datetime, closing_before: datetime | None = None) -> Purged:
     """Count the expired calls and the dates they span."""
     count, oldest, newest = session.execute(
         select(func.count(Call.id), func.min(Call.started_at), func.max(Call.started_at)).where(
-            expired(cutoff)
+            expired(cutoff, closing_before)
         )
     ).one()
     return Purged(count, oldest, newest)
@@ -63,11 +70,14 @@ def delete_batch(session: Session, cutoff: datetime, size: int) -> int:
     return len(ids)
 
 
-def purge(cutoff: datetime, *, dry_run: bool = False, batch: int = BATCH) -> Purged:
-    """Delete every expired call, a batch per transaction, then write the purge in the audit log."""
+def purge(
+    cutoff: datetime, silent_before: datetime, *, dry_run: bool = False, batch: int = db.BATCH
+) -> Purged:
+    """Close stale calls, delete every expired call, a batch per transaction, then audit both."""
+    closed = stale.close(silent_before, dry_run=dry_run, batch=batch)
     with db.session() as session:
-        found = survey(session, cutoff)
-    if dry_run or not found.count:
+        found = replace(survey(session, cutoff, silent_before if dry_run else None), closed=closed)
+    if dry_run or not (found.count or closed):
         return found
     deleted, removed = batch, 0
     while deleted == batch:
@@ -75,7 +85,7 @@ def purge(cutoff: datetime, *, dry_run: bool = False, batch: int = BATCH) -> Pur
             deleted = delete_batch(session, cutoff, batch)
         removed += deleted
     # A call that finished during the purge may have gone too; say how many really went.
-    found = Purged(removed, found.oldest, found.newest)
+    found = Purged(removed, found.oldest, found.newest, closed)
     with db.session() as session:
         audit.write(
             session,
@@ -86,6 +96,8 @@ def purge(cutoff: datetime, *, dry_run: bool = False, batch: int = BATCH) -> Pur
             count=found.count,
             oldest=found.oldest.isoformat() if found.oldest else None,
             newest=found.newest.isoformat() if found.newest else None,
+            closed=closed,
+            silent_before=silent_before.isoformat(),
         )
     return found
 
@@ -97,13 +109,20 @@ def purge(cutoff: datetime, *, dry_run: bool = False, batch: int = BATCH) -> Pur
     type=click.IntRange(1),
     help="Days to keep; default: retention.days in the config.",
 )
-@click.option("--dry-run", is_flag=True, help="Say what would go; delete nothing, audit nothing.")
+@click.option(
+    "--dry-run", is_flag=True, help="Say what would close and go; change nothing, audit nothing."
+)
 @with_appcontext
 def purge_command(days: int | None, dry_run: bool) -> None:
-    """Delete finished call records started more than DAYS ago, with their steps."""
+    """Delete finished call records started more than DAYS ago, with their steps.
+
+    Calls left in progress past retention.close_unfinished_after_hours are closed first.
+    """
     line = current_app.extensions["ivr.line"]
     keep = days or int(line.config["retention"]["days"])
     cutoff = line.clock() - timedelta(days=keep)
-    found = purge(cutoff, dry_run=dry_run)
+    silent_before = stale.silent_since(line)
+    found = purge(cutoff, silent_before, dry_run=dry_run)
+    click.echo(stale.report(found.closed, silent_before, dry_run=dry_run))
     verb = "would delete" if dry_run else "deleted"
     click.echo(f"{verb} {found} (finished calls started before {cutoff:%Y-%m-%d %H:%M} UTC)")

@@ -108,6 +108,12 @@ CONFIG_CASES = [
         id="transfer timeout too long",
     ),
     pytest.param(
+        "close_unfinished_after_hours: 24",
+        "close_unfinished_after_hours: 2",
+        "retention.close_unfinished_after_hours: 2 is not a whole number of hours, at least 4",
+        id="stale calls closed while they may be live",
+    ),
+    pytest.param(
         "name: Polly.Amy}",
         "name: Polly.Joanna}",
         "voice.name: 'Polly.Joanna' is not a British English voice",
@@ -273,6 +279,12 @@ def test_missing_prompts_file_is_a_problem(tmp_path: Path) -> None:
         ),
         pytest.param(
             "voice:\n  name: Polly.Joanna\n", "name", "voice.name: 'Polly.Joanna'", id="voice"
+        ),
+        pytest.param(
+            "retention:\n  close_unfinished_after_hours: a day\n",
+            "close_unfinished_after_hours",
+            "retention.close_unfinished_after_hours: 'a day' is not a whole number of hours",
+            id="stale call limit",
         ),
     ],
 )

@@ -24,16 +24,17 @@ def ago(days: int) -> timedelta:
 
 @pytest.fixture
 def calls(app: Flask, call: Play, clock: Clock) -> dict[str, str]:
-    """Call sids by name: two old finished calls, an old one still in progress, a recent one."""
+    """Call sids by name: two old finished calls, a recent one, and one ringing right now."""
     made = {}
     clock.now = WEDNESDAY_11AM - ago(500)
     made["oldest"] = call("2", "1", "2", "h").log.call_sid
     clock.now = WEDNESDAY_11AM - ago(401)
     made["old"] = call("3", "h").log.call_sid
-    signed_post(app.test_client(), "/voice/incoming", CallSid="CAstillringing", From="+4471")
-    made["in_progress"] = "CAstillringing"
     clock.now = WEDNESDAY_11AM - ago(10)
     made["recent"] = call("1", "1", "h").log.call_sid
+    clock.now = WEDNESDAY_11AM - timedelta(minutes=1)
+    signed_post(app.test_client(), "/voice/incoming", CallSid="CAstillringing", From="+4471")
+    made["in_progress"] = "CAstillringing"
     clock.now = WEDNESDAY_11AM
     return made
 
@@ -108,6 +109,6 @@ def test_nothing_to_purge_says_so_and_audits_nothing(app: Flask) -> None:
 
 def test_purge_works_through_many_batches(app: Flask, calls: dict[str, str]) -> None:
     with app.app_context():
-        found = retention.purge(WEDNESDAY_11AM - ago(5), batch=1)
+        found = retention.purge(WEDNESDAY_11AM - ago(5), WEDNESDAY_11AM - ago(1), batch=1)
     assert found.count == 3
     assert remaining(app) == {calls["in_progress"]}

@@ -37,6 +37,8 @@ MENU_LIMITS: Mapping[str, tuple[int, int]] = {
     "gather_timeout_seconds": (1, 60),
     "transfer_timeout_seconds": (5, 600),
 }
+# Twilio ends a call after 4 hours: a shorter limit would close calls that may still be live.
+LONGEST_CALL_HOURS = 4
 BRITISH_VOICE = re.compile(
     r"Polly\.(Amy|Brian|Emma|Arthur)(-Neural|-Generative)?|Google\.en-GB-[A-Za-z0-9-]+"
 )
@@ -102,9 +104,13 @@ def check_menus(config: Located) -> Iterator[Problem]:
 
 
 def check_operations(config: Located) -> Iterator[Problem]:
-    """Who may read /metrics, and how long records are kept: both must be usable as written."""
+    """Who may read /metrics, how long records are kept, when a silent call is over.
+
+    Each must be usable as written: a mistake would otherwise show only later, in a scrape or a
+    purge run by a timer nobody watches.
+    """
     yield from unknown_keys(config, ("metrics",), ("allow",))
-    yield from unknown_keys(config, ("retention",), ("days",))
+    yield from unknown_keys(config, ("retention",), ("days", "close_unfinished_after_hours"))
     allow = config.get(("metrics", "allow"))
     for index, network in enumerate(allow if isinstance(allow, list) else []):
         try:
@@ -116,3 +122,10 @@ def check_operations(config: Located) -> Iterator[Problem]:
     days = config.get(("retention", "days"))
     if isinstance(days, bool) or not isinstance(days, int) or days < 1:
         yield config.problem(("retention", "days"), f"{days!r} is not a whole number of days")
+    hours = config.get(("retention", "close_unfinished_after_hours"))
+    if isinstance(hours, bool) or not isinstance(hours, int) or hours < LONGEST_CALL_HOURS:
+        yield config.problem(
+            ("retention", "close_unfinished_after_hours"),
+            f"{hours!r} is not a whole number of hours, at least {LONGEST_CALL_HOURS} (Twilio's"
+            " longest call): a shorter limit could close a live call",
+        )
