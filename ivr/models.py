@@ -46,7 +46,8 @@ class Call(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     call_sid: Mapped[str] = mapped_column(String(64), unique=True)
-    reference: Mapped[str] = mapped_column(String(6), unique=True)
+    # Six digits, one more only when those run out (references.py); 12 leaves room to spare.
+    reference: Mapped[str] = mapped_column(String(12), unique=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     duration_seconds: Mapped[int | None] = mapped_column(Integer)

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
+from ivr import references
 from ivr.flow import ADVICE_OUTCOMES, INITIAL
 from ivr.models import Call, Step
 
 MAX_INPUT = 256
+# A free reference is lost to another server's new call between read and insert only rarely.
+ATTEMPTS = 5
 
 
 def clean(text: str | None, limit: int = MAX_INPUT) -> str:
@@ -33,10 +35,10 @@ def open_call(
     existing = load(db, call_sid, lock=True)
     if existing is not None:
         return existing
-    for _ in range(20):
+    for _ in range(ATTEMPTS):
         call = Call(
             call_sid=call_sid,
-            reference=f"{secrets.randbelow(1_000_000):06d}",
+            reference=references.free(db),
             started_at=at,
             caller=clean(caller, 32) or None,
             out_of_hours=out_of_hours,
@@ -56,7 +58,7 @@ def open_call(
                 return found
             continue
         return call
-    raise RuntimeError("could not find a free call reference")
+    raise RuntimeError("other new calls took each free reference first")
 
 
 def add_step(call: Call, step: str, given: str, kind: str, at: datetime) -> None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import inspect
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine, func, insert, inspect, select
 
 from ivr import db
+from ivr.models import Call, Step
 
 
 def tables(url: str) -> set[str]:
@@ -22,6 +26,63 @@ def test_migrations_upgrade_and_downgrade(database_url: str) -> None:
     assert tables(database_url) <= {"alembic_version"}
     db.upgrade(database_url)
     assert {"calls", "steps", "audit_log"} <= tables(database_url)
+
+
+def reference_length(engine: Engine) -> int:
+    [column] = [c for c in inspect(engine).get_columns("calls") if c["name"] == "reference"]
+    return column["type"].length
+
+
+def store_call(engine: Engine, reference: str) -> None:
+    """A call with one answered step, written below the ORM as any schema version holds it."""
+    at = datetime(2026, 11, 25, 11, tzinfo=UTC)
+    with engine.begin() as connection:
+        call_id = connection.scalar(
+            insert(Call)
+            .values(
+                call_sid=f"CA{reference:0>32}",
+                reference=reference,
+                started_at=at,
+                out_of_hours=False,
+                callback_requested=False,
+                status="completed",
+                state="goodbye",
+                trail=[],
+                tries=0,
+                step_count=1,
+            )
+            .returning(Call.id)
+        )
+        connection.execute(
+            insert(Step).values(
+                call_id=call_id, seq=0, step="main_menu", input="1", kind="key", at=at
+            )
+        )
+
+
+def test_migration_0004_widens_references_keeping_every_record_and_narrows_only_if_it_can(
+    database_url: str,
+) -> None:
+    engine = db.make_engine(database_url)
+    try:
+        db.upgrade(database_url, "0003")
+        store_call(engine, "123456")
+        indexes = {index["name"] for index in inspect(engine).get_indexes("calls")}
+        db.upgrade(database_url, "0004")
+        assert reference_length(engine) == 12
+        assert {index["name"] for index in inspect(engine).get_indexes("calls")} == indexes
+        store_call(engine, "1234567")
+        with pytest.raises(RuntimeError, match="longer than six digits"):
+            db.downgrade(database_url, "0003")
+        with engine.begin() as connection:
+            connection.execute(Call.__table__.delete().where(Call.reference == "1234567"))
+        db.downgrade(database_url, "0003")
+        assert reference_length(engine) == 6
+        with engine.connect() as connection:
+            assert connection.scalars(select(Call.reference)).all() == ["123456"]
+            assert connection.scalar(select(func.count()).select_from(Step)) == 1
+    finally:
+        engine.dispose()
 
 
 def test_plain_postgresql_urls_use_psycopg_3() -> None:

@@ -9,8 +9,13 @@ config = context.config
 target_metadata = Base.metadata
 
 engine = create_engine(config.get_main_option("sqlalchemy.url"))
-with engine.connect() as connection:
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
-    with context.begin_transaction():
-        context.run_migrations()
-engine.dispose()
+# A migration that refuses (0004's downgrade can) must not leave its connection open.
+try:
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection, target_metadata=target_metadata, render_as_batch=True
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+finally:
+    engine.dispose()
