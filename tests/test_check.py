@@ -114,6 +114,12 @@ CONFIG_CASES = [
         id="stale calls closed while they may be live",
     ),
     pytest.param(
+        "idle_minutes: 30",
+        "idle_minutes: 0",
+        "review.idle_minutes: 0 is not a whole number from 1 to 600",
+        id="review sessions that end at once",
+    ),
+    pytest.param(
         "name: Polly.Amy}",
         "name: Polly.Joanna}",
         "voice.name: 'Polly.Joanna' is not a British English voice",

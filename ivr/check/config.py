@@ -28,6 +28,7 @@ CONFIG_KEYS = (
     "contacts",
     "menus",
     "metrics",
+    "review",
     "retention",
 )
 VOICE_KEYS = ("language", "name")
@@ -39,6 +40,8 @@ MENU_LIMITS: Mapping[str, tuple[int, int]] = {
 }
 # Twilio ends a call after 4 hours: a shorter limit would close calls that may still be live.
 LONGEST_CALL_HOURS = 4
+# A minute at least, so a page can be read; a working day at most, so a session cannot outlive it.
+IDLE_MINUTES = (1, 600)
 BRITISH_VOICE = re.compile(
     r"Polly\.(Amy|Brian|Emma|Arthur)(-Neural|-Generative)?|Google\.en-GB-[A-Za-z0-9-]+"
 )
@@ -55,6 +58,7 @@ def check_config(config: Located) -> list[Problem]:
         *check_duty(config),
         *check_menus(config),
         *check_operations(config),
+        *check_review(config),
     ]
 
 
@@ -128,4 +132,15 @@ def check_operations(config: Located) -> Iterator[Problem]:
             ("retention", "close_unfinished_after_hours"),
             f"{hours!r} is not a whole number of hours, at least {LONGEST_CALL_HOURS} (Twilio's"
             " longest call): a shorter limit could close a live call",
+        )
+
+
+def check_review(config: Located) -> Iterator[Problem]:
+    """How long a supervisor's idle session lasts: a typo must not log everyone out at once."""
+    yield from unknown_keys(config, ("review",), ("idle_minutes",))
+    minutes = config.get(("review", "idle_minutes"))
+    low, high = IDLE_MINUTES
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not low <= minutes <= high:
+        yield config.problem(
+            ("review", "idle_minutes"), f"{minutes!r} is not a whole number from {low} to {high}"
         )

@@ -20,6 +20,7 @@ from ivr.review import (  # noqa: F401
     dashboard,
     exporting,
     guard,
+    idle,
     script,
 )
 from ivr.review.auth import login_manager
@@ -70,6 +71,8 @@ def _require_login() -> Any:
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
+    if idle.expired():
+        return idle.log_out()
     if request.method == "POST":
         csrf.protect()
     return None

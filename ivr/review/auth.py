@@ -12,7 +12,7 @@ from flask_login import LoginManager, current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from ivr import audit, db
-from ivr.review import accounts, throttle
+from ivr.review import accounts, idle, throttle
 from ivr.review.blueprint import bp
 from ivr.review.forms import ActionForm, LoginForm
 from ivr.review.local import now
@@ -59,6 +59,7 @@ def login() -> Any:
         if user is not None:
             browser_session.clear()
             login_user(user)
+            idle.touch()
             return redirect(url_for("review.dashboard"))
         error = REFUSED
     elif request.method == "POST":

@@ -100,6 +100,34 @@ def test_repeated_failures_lock_the_name_for_a_while(
     assert audited("login")[-1]["actor"] == "sam"
 
 
+def test_a_session_left_idle_is_logged_out(
+    supervisor: FlaskClient, clock: Clock, audited: Audit
+) -> None:
+    for _ in range(3):  # reading pages keeps the session alive, however long it lasts in all
+        clock.now += timedelta(minutes=29)
+        assert supervisor.get("/review/calls").status_code == 200
+    clock.now += timedelta(minutes=31)
+    left = supervisor.get("/review/calls")
+    assert left.status_code == 302 and left.headers["Location"].endswith("/review/login")
+    told = supervisor.get("/review/login").get_data(as_text=True)
+    assert "logged out after 30 minutes without activity" in told
+    assert supervisor.get("/review/").status_code == 302, "the session is over, not paused"
+    assert audited("session_expired") == [{"actor": "sam"}]
+    assert login(supervisor, "sam").status_code == 302
+    assert supervisor.get("/review/").status_code == 200
+
+
+def test_an_old_session_cookie_replayed_later_is_refused(
+    app: Flask, supervisor: FlaskClient, clock: Clock
+) -> None:
+    cookie = supervisor.get_cookie("session")
+    assert cookie is not None
+    clock.now += timedelta(hours=2)
+    replayed = app.test_client()
+    replayed.set_cookie("session", cookie.value)
+    assert replayed.get("/review/calls").status_code == 302
+
+
 def test_a_form_without_its_csrf_token_is_refused(
     app: Flask, supervisor: FlaskClient, call, audited: Audit
 ) -> None:

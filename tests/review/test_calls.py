@@ -16,7 +16,7 @@ from markupsafe import escape
 from ivr import db
 from ivr.models import Call
 from tests.conftest import CALLER, WEDNESDAY_11AM, Clock
-from tests.review.conftest import Audit, post
+from tests.review.conftest import Audit, login, post
 
 HOSTILE = [
     "' OR '1'='1",
@@ -48,10 +48,12 @@ def test_the_list_shows_calls_newest_first_and_what_is_to_review(
     assert CALLER not in page and CALLER[-3:] not in page.split("<tbody>")[0]
 
 
-def test_filters_narrow_the_list(supervisor: FlaskClient, call, clock: Clock) -> None:
+def test_filters_narrow_the_list(client: FlaskClient, call, clock: Clock) -> None:
     emergency = reference(call("1", "1", ""))
     clock.now += timedelta(days=2)
     busy = reference(call("0", "busy", "2"))
+    supervisor = client
+    login(supervisor, "sam")
 
     def shown(**query: str) -> set[str]:
         page = supervisor.get("/review/calls", query_string=query).get_data(as_text=True)
