@@ -32,6 +32,7 @@ from sqlalchemy import select
 from ivr import db
 from ivr.models import Call
 from ivr.phone import DIAL_STATUSES, GatherSpec, HttpTransport, Phone, Reply
+from ivr.server import default_workers
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "benchmark-token-not-a-secret"
@@ -274,7 +275,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     default_db = f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}"
     parser.add_argument("--database-url", default=default_db)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--workers", type=int, default=default_workers(), help="as `ivr serve` (2 x cores + 1)"
+    )
     parser.add_argument("--callers", default="1,10,25,50,100", help="levels, comma-separated")
     parser.add_argument("--seconds", type=float, default=10.0, help="per level")
     parser.add_argument("--think", type=float, default=0.0, help="mean pause before answering")

@@ -32,6 +32,7 @@ from ivr.phone import (
 )
 from ivr.retention import purge_command
 from ivr.review import users
+from ivr.server import default_workers, run
 from ivr.stale import close_stale_command
 
 
@@ -44,13 +45,15 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option(
-    "--workers", default=2, show_default=True, type=click.IntRange(1, 64), envvar="IVR_WORKERS"
+    "--workers",
+    default=default_workers,
+    show_default="2 x CPU cores + 1",
+    type=click.IntRange(1, 64),
+    envvar="IVR_WORKERS",
 )
 @with_appcontext
 def serve(host: str, port: int, workers: int) -> None:
     """Serve Twilio's webhooks with gunicorn, after creating or migrating the database."""
-    from ivr.server import run
-
     db.upgrade(current_app.config["DATABASE_URL"])
     run(f"{host}:{port}", workers)
 

@@ -15,8 +15,7 @@ from flask import Flask
 
 from ivr import local_token_path
 from ivr.check import check
-
-DEFAULT_WORKERS = 2  # as `ivr serve --workers`
+from ivr.server import default_workers
 
 
 def live_problems(app: Flask) -> list[str]:
@@ -51,7 +50,7 @@ def public_url_problems(url: str | None) -> list[str]:
 def database_problems(url: str, workers_setting: str | None) -> list[str]:
     """Several workers need a database server: SQLite has no row locks to share a call."""
     try:
-        workers = int(workers_setting or DEFAULT_WORKERS)
+        workers = int(workers_setting or default_workers())
     except ValueError:
         return [f"IVR_WORKERS {workers_setting!r} is not a whole number"]
     if workers > 1 and url.startswith("sqlite"):

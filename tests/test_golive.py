@@ -12,6 +12,7 @@ from flask import Flask
 
 from ivr.cli import main
 from ivr.config import DEFAULT_PROMPTS
+from ivr.server import default_workers
 from tests.conftest import AppFactory
 
 POSTGRES = "postgresql+psycopg://ivr@db.example.org/ivr"
@@ -62,7 +63,12 @@ def test_one_worker_may_use_sqlite(
         ({"PUBLIC_URL": None}, {}, None, "IVR_PUBLIC_URL is not set"),
         ({"PUBLIC_URL": "http://ivr.example.org"}, {}, None, "is not an https URL"),
         ({"PUBLIC_URL": "https://"}, {}, None, "is not an https URL"),
-        ({"DATABASE_URL": "sqlite:///ivr.sqlite3"}, {}, None, "SQLite but 2 workers"),
+        (
+            {"DATABASE_URL": "sqlite:///ivr.sqlite3"},
+            {},
+            None,
+            f"SQLite but {default_workers()} workers",
+        ),
         ({"DATABASE_URL": "sqlite:///ivr.sqlite3"}, {}, "3", "SQLite but 3 workers"),
         ({}, {}, "many", "IVR_WORKERS 'many' is not a whole number"),
         (
