@@ -157,13 +157,17 @@ def list_calls(limit: int) -> None:
     """The newest calls, newest first."""
     with db.reading() as session:
         newest = select(Call).order_by(Call.started_at.desc(), Call.id.desc()).limit(limit)
-        rows = session.scalars(newest)
-        click.echo(f"{'ref':6}  {'started (UTC)':19}  {'outcome':22}  {'transfer':18}  status")
+        rows = list(session.scalars(newest))
+        # Six digits, unless the space filled up and some references are longer (ivr.references).
+        ref = max([6, *(len(row.reference) for row in rows)])
+        click.echo(f"{'ref':{ref}}  {'started (UTC)':19}  {'outcome':22}  {'transfer':18}  status")
         for row in rows:
             transfer = f"{row.transfer_to or '-'}:{row.transfer_status or '-'}"
             started = row.started_at.strftime("%Y-%m-%d %H:%M:%S")
             outcome = row.outcome or "-"
-            click.echo(f"{row.reference:6}  {started}  {outcome:22}  {transfer:18}  {row.status}")
+            click.echo(
+                f"{row.reference:{ref}}  {started}  {outcome:22}  {transfer:18}  {row.status}"
+            )
 
 
 @calls.command("show")

@@ -11,9 +11,12 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 from flask import Flask
 from flask.cli import ScriptInfo
+from sqlalchemy import update
 
+from ivr import db
 from ivr.cli import main
 from ivr.graph import mermaid
+from ivr.models import Call
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -38,6 +41,20 @@ def test_an_interactive_call_reads_keys_and_words(app) -> None:
     assert result.exit_code == 0, result.output
     assert "outcome abandoned" in result.output
     assert "Would the information identify a living person" in result.output
+
+
+def test_calls_list_keeps_its_columns_when_a_reference_is_longer(app, call) -> None:
+    """Once six-digit references run out a call gets seven (ivr.references); columns still align."""
+    call("2", "2", "")
+    widened = call("1", "1", "").record["call_sid"]
+    with app.app_context(), db.session() as session:
+        session.execute(update(Call).where(Call.call_sid == widened).values(reference="1234567"))
+    lines = ivr(app, "calls", "list").output.splitlines()
+    assert "1234567" in lines[1]
+    started, status = lines[0].index("started"), lines[0].index("status")
+    for row in lines[1:]:
+        assert re.match(r"\d{4}-\d\d-\d\d ", row[started:]), lines
+        assert row[status:] in ("completed", "in_progress"), lines
 
 
 def test_calls_list_show_and_export(app, call) -> None:
@@ -111,7 +128,6 @@ def test_the_readme_diagram_is_the_current_one() -> None:
 def test_reading_personal_data_from_the_command_line_is_audited(app, call) -> None:
     from sqlalchemy import select
 
-    from ivr import db
     from ivr.models import AuditEntry
 
     reference = call("2", "2", "").record["reference"]
