@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
-from ivr import create_app
+from ivr import UnreadableLine, create_app, warn_local_token
+
+log = logging.getLogger(__name__)
 
 
 class Server(BaseApplication):  # type: ignore[misc]
@@ -23,7 +26,15 @@ class Server(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Flask:
-        return create_app()
+        """Each worker's app. A config made unreadable since `ivr serve` checked it still
+        starts the worker, answering every call with the safe guidance (ivr.safe), because
+        a worker that failed to boot would take gunicorn, and so the whole line, down."""
+        app = create_app()
+        line = app.extensions["ivr.line"]
+        if isinstance(line, UnreadableLine):
+            log.error("every call gets the safe guidance: %s", line.problem)
+        warn_local_token(app)
+        return app
 
 
 def default_workers() -> int:
