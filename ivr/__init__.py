@@ -15,7 +15,7 @@ from flask import Flask
 
 from ivr import db, health, logs, metrics, review, voice
 from ivr.config import load_config, load_prompts, merge, prompts_dir
-from ivr.line import Line, utc_now
+from ivr.line import Clock, Line, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +31,9 @@ class UnreadableLine:
     then speaks from the shipped defaults; the app still starts, and no caller gets a 5xx.
     """
 
-    def __init__(self, problem: str) -> None:
+    def __init__(self, problem: str, clock: Clock) -> None:
         self.problem = problem
+        self.clock = clock
 
     def __getattr__(self, name: str) -> Any:
         raise CannotStart(self.problem)
@@ -97,7 +98,7 @@ def the_line(app: Flask) -> Line | UnreadableLine:
         config = merge(load_config(app.config["IVR_CONFIG"]), app.config["CONFIG"])
         return Line(config, load_prompts(prompts_dir(app.config["PROMPTS"])), app.config["CLOCK"])
     except Exception:
-        return UnreadableLine(unreadable_problem(app))
+        return UnreadableLine(unreadable_problem(app), app.config["CLOCK"])
 
 
 def unreadable_problem(app: Flask) -> str:

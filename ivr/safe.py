@@ -15,7 +15,7 @@ from typing import Any
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.config import DEFAULT_CONFIG, DEFAULT_PROMPTS_DIR, load_prompts, read_yaml
-from ivr.line import Clock, Line, Words, utc_now
+from ivr.line import Clock, Line, Words
 from ivr.render import say
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ def safe_guidance(line: Line) -> VoiceResponse:
         return guidance(line)
     except Exception:
         log.exception("the safe guidance could not be given from the config; using the defaults")
-    return guidance(shipped_line(clock_of(line)))
+    return guidance(shipped_line(line.clock))
 
 
 def guidance(line: Line) -> VoiceResponse:
@@ -45,15 +45,6 @@ def guidance(line: Line) -> VoiceResponse:
         say(response, line, line.sentence(key).format_map(words))
     response.hangup()
     return response
-
-
-def clock_of(line: Any) -> Clock:
-    """The line's clock (tests set one), or the real one when the line has none to give."""
-    try:
-        clock: Clock = line.clock
-    except Exception:
-        return utc_now
-    return clock
 
 
 @cache
