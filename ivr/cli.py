@@ -13,7 +13,7 @@ from urllib.parse import urljoin, urlsplit
 
 import click
 import requests
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import ScriptInfo, with_appcontext
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
@@ -29,7 +29,7 @@ from ivr import (
     warn_local_token,
 )
 from ivr.audit import command_line_actor, write
-from ivr.golive import live_problems, unreachable
+from ivr.golive import live_problems, shown_url, unreachable
 from ivr.graph import mermaid
 from ivr.line import example_number, utc_now
 from ivr.models import Call, iso
@@ -342,6 +342,22 @@ def check(ctx: click.Context, config_file: str | None, live: bool) -> None:
 
 
 main.add_command(purge_command)
+
+
+@main.group("db")
+def database() -> None:
+    """The call-record database."""
+
+
+@database.command("upgrade")
+@with_appcontext
+def upgrade_database() -> None:
+    """Create or migrate the database now (every command does it first; this does only that).
+
+    With several servers on one database, run it once before restarting them, so no worker
+    answers with new code against the old schema.
+    """
+    click.echo(f"database at {shown_url(current_app.config['DATABASE_URL'])}: up to date")
 
 
 @main.command("graph")

@@ -46,7 +46,7 @@ VARIABLES = (
     Variable(
         "IVR_INSTANCE_PATH",
         "the folder for the SQLite file, the local token and the secret key",
-        "instance/ in a checkout, <venv>/var/ivr-instance when installed",
+        "instance/ in a checkout; installed, var/ivr-instance in the virtual environment",
     ),
     Variable(
         "IVR_SECRET_KEY",
