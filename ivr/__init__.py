@@ -27,13 +27,15 @@ class CannotStart(RuntimeError):
 class UnreadableLine:
     """Stands in for the line when its config or prompts cannot be read.
 
-    Every use raises, so each voice webhook falls through to the safe guidance (ivr.safe), which
-    then speaks from the shipped defaults; the app still starts, and no caller gets a 5xx.
+    Every other use raises, so each voice webhook falls through to the safe guidance (ivr.safe),
+    which then speaks from the line last known to work (`ivr serve` passes its workers the one
+    it checked) or else the shipped defaults; the app still starts, and no caller gets a 5xx.
     """
 
-    def __init__(self, problem: str, clock: Clock) -> None:
+    def __init__(self, problem: str, clock: Clock, last_known: Line | None = None) -> None:
         self.problem = problem
         self.clock = clock
+        self.last_known = last_known
 
     def __getattr__(self, name: str) -> Any:
         raise CannotStart(self.problem)
@@ -98,7 +100,9 @@ def the_line(app: Flask) -> Line | UnreadableLine:
         config = merge(load_config(app.config["IVR_CONFIG"]), app.config["CONFIG"])
         return Line(config, load_prompts(prompts_dir(app.config["PROMPTS"])), app.config["CLOCK"])
     except Exception:
-        return UnreadableLine(unreadable_problem(app), app.config["CLOCK"])
+        return UnreadableLine(
+            unreadable_problem(app), app.config["CLOCK"], app.config.get("LAST_KNOWN_LINE")
+        )
 
 
 def unreadable_problem(app: Flask) -> str:

@@ -130,9 +130,10 @@ def serve(host: str, port: int, workers: int) -> None:
         raise click.ClickException(
             f"{len(problems)} problem(s) in the config or prompts: not starting"
         )
-    warn_local_token(line_app())
+    app = line_app()
+    warn_local_token(app)
     ensure_free(host, port)
-    run(f"{host}:{port}", workers)
+    run(f"{host}:{port}", workers, app.extensions["ivr.line"])
 
 
 def ensure_free(host: str, port: int) -> None:

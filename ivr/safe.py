@@ -2,7 +2,8 @@
 
 Given by `/voice/fallback` and whenever a voice webhook fails, so a caller is never left with
 "an application error has occurred". When the line's own config cannot give it (unreadable, or
-hours that do not parse), the shipped defaults do: they are inside the package and checked by
+hours that do not parse), the line last known to work gives it (an unreadable line carries the
+one `ivr serve` checked), else the shipped defaults: they are inside the package and checked by
 its tests, so this answer itself cannot fail.
 """
 
@@ -27,6 +28,12 @@ def safe_guidance(line: Line) -> VoiceResponse:
         return guidance(line)
     except Exception:
         log.exception("the safe guidance could not be given from the config; using the defaults")
+    last_known = getattr(line, "last_known", None)
+    if last_known is not None:
+        try:
+            return guidance(last_known)
+        except Exception:
+            log.exception("the line last known to work could not give it either")
     return guidance(shipped_line(line.clock))
 
 

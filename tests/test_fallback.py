@@ -13,10 +13,11 @@ from tests.conftest import AppFactory, prompt_pattern, signed_post
 
 # The shipped defaults' duty team at the fixtures' Wednesday 11:00: the front door.
 FRONT_DOOR = "+441189088002"
+ADULTS = "+441189746800"  # another valid number, to tell the config the line last knew
 BROKEN_HOURS = {"timezone": "Europe/Londn", "weekly": {"monday": ["9-5"]}}
 
 
-def assert_safe_guidance(response: TestResponse) -> None:
+def assert_safe_guidance(response: TestResponse, duty: str = FRONT_DOOR) -> None:
     """200 TwiML with the 999 message in the shipped words and a transfer to the duty team."""
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.mimetype == "text/xml"
@@ -24,7 +25,7 @@ def assert_safe_guidance(response: TestResponse) -> None:
     said = [" ".join("".join(say.itertext()).split()) for say in root.iter("Say")]
     safe = prompt_pattern(load_prompts()["sentences"]["safe_guidance"])
     assert any(safe.match(text) for text in said), said
-    assert [dial.text for dial in root.iter("Dial")] == [FRONT_DOOR]
+    assert [dial.text for dial in root.iter("Dial")] == [duty]
 
 
 def every_voice_answer(app: Flask) -> list[TestResponse]:
@@ -58,3 +59,12 @@ def test_broken_office_hours_never_make_a_call_fail(make_app: AppFactory) -> Non
     app = make_app(office_hours=BROKEN_HOURS)
     for response in every_voice_answer(app):
         assert_safe_guidance(response)
+
+
+def test_an_unreadable_config_keeps_the_duty_numbers_last_checked(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    checked = make_app(contacts={"front_door": {"number": ADULTS}}).extensions["ivr.line"]
+    app = make_app({"IVR_CONFIG": str(tmp_path / "gone.yaml"), "LAST_KNOWN_LINE": checked})
+    for response in every_voice_answer(app):
+        assert_safe_guidance(response, duty=ADULTS)

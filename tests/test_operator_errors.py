@@ -7,8 +7,10 @@ instance folder, the way a deployment runs it.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -211,3 +213,36 @@ def test_serve_warns_of_the_local_token_once_for_all_its_workers(
             process.wait(timeout=15)
     said = log.read_text(encoding="utf-8")
     assert said.count(TOKEN_WARNING) == 1, said
+
+
+def test_a_config_broken_while_serving_leaves_every_worker_answering(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """A worker restarted after its config was spoilt boots, and gives the checked numbers."""
+    override = tmp_path / "council.yaml"
+    override.write_text("contacts:\n  front_door: {number: '+441189746800'}\n", "utf-8")
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ivr", "serve", "--port", str(port), "--workers", "1"],
+        cwd=tmp_path,
+        env=env | {"IVR_CONFIG": str(override)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    served = Served(f"http://127.0.0.1:{port}", process)
+    try:
+        wait_until_healthy(served)
+        override.write_text("contacts: [front_door\n", "utf-8")
+        (worker,) = served.workers()
+        os.kill(worker, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while served.workers() in ([], [worker]) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        wait_until_healthy(served)
+        answer = requests.post(f"{served.url}/voice/fallback", data={"ErrorCode": "11200"})
+        assert answer.status_code == 200, answer.text
+        assert "<Dial" in answer.text and "+441189746800</Dial>" in answer.text, answer.text
+        assert process.poll() is None
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
