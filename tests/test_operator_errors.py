@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -246,3 +247,23 @@ def test_a_config_broken_while_serving_leaves_every_worker_answering(
     finally:
         process.terminate()
         process.wait(timeout=15)
+
+
+def test_a_copied_prompts_directory_changes_the_words(ivr: Ivr, tmp_path: Path) -> None:
+    """IVR_PROMPTS: an operator rewords a question in a copy, and callers hear the copy."""
+    prompts = tmp_path / "prompts"
+    prompts.mkdir()
+    text = (ROOT / "prompts" / "en-GB.yaml").read_text(encoding="utf-8")
+    old = "Is there a clear and legitimate purpose for sharing the information?"
+    new = "Do you have a clear, lawful reason to share this?"
+    (prompts / "en-GB.yaml").write_text(text.replace(old, new), encoding="utf-8")
+    assert ivr("check", IVR_PROMPTS=str(prompts)).status == 0
+    ran = ivr("call", "--keys", "2,h", IVR_PROMPTS=str(prompts))
+    assert ran.status == 0, ran.said
+    assert new in ran.out and old not in ran.out
+
+
+def test_a_port_in_use_is_refused_at_once(ivr: Ivr) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        refused(ivr("serve", "--port", str(port)), f"cannot listen on 127.0.0.1:{port}")

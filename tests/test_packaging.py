@@ -100,3 +100,12 @@ def test_the_wheel_works_from_a_zip(dist: Path, tmp_path: Path) -> None:
         text=True,
     )
     assert done.stdout.strip() == "ok", done.stderr
+
+
+def test_a_checkout_reads_the_files_people_edit() -> None:
+    """From the checkout (and so from an editable install), edits to config/ take effect."""
+    from ivr.config import DEFAULT_CONFIG, DEFAULT_PROMPTS, shipped
+
+    assert DEFAULT_CONFIG == ROOT / "config" / "default.yaml"
+    assert DEFAULT_PROMPTS == ROOT / "prompts" / "en-GB.yaml"
+    assert shipped("vendor") == ROOT / "vendor"
