@@ -56,7 +56,7 @@ def database_error(url: str, error: DBAPIError) -> click.ClickException:
     )
 
 
-def line_app(*, migrate: bool = True) -> Flask:
+def line_app() -> Flask:
     """The app for a command run by hand, refusing an unreadable line, its database ready.
 
     Commands create or migrate the database themselves, so `ivr calls list` works on a new
@@ -66,12 +66,11 @@ def line_app(*, migrate: bool = True) -> Flask:
     line = app.extensions["ivr.line"]
     if isinstance(line, UnreadableLine):
         raise click.ClickException(line.problem)
-    if migrate:
-        url = app.config["DATABASE_URL"]
-        try:
-            db.upgrade(url)
-        except DBAPIError as error:
-            raise database_error(url, error) from None
+    url = app.config["DATABASE_URL"]
+    try:
+        db.upgrade(url)
+    except DBAPIError as error:
+        raise database_error(url, error) from None
     return app
 
 
@@ -99,6 +98,7 @@ class LineCommands(click.Group):
 
 
 @click.group(cls=LineCommands)
+@click.version_option(package_name="ivr-information-sharing-line", prog_name="ivr")
 def main() -> None:
     """The information-sharing phone line for children's services practitioners."""
 
