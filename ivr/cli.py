@@ -52,7 +52,8 @@ from ivr.stale import close_stale_command
 def database_error(url: str, error: DBAPIError) -> click.ClickException:
     """One sentence for a database that cannot be reached or opened, and what to check."""
     return click.ClickException(
-        f"{unreachable(url, error)}\nCheck that it is running and that IVR_DATABASE_URL names it."
+        f"{unreachable(url, error)}\n"
+        "Check IVR_DATABASE_URL (and IVR_INSTANCE_PATH, where SQLite is the default)."
     )
 
 

@@ -81,6 +81,11 @@ def reachability_problems(app: Flask) -> list[str]:
 def unreachable(url: str, error: DBAPIError) -> str:
     """The database that cannot be used, named without its password, and the driver's reason."""
     reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+    if db.normalise_url(url).startswith("sqlite"):
+        return (
+            f"cannot open the SQLite database at {shown_url(url)}: {reason}; its folder must "
+            "exist and be writable by the user running ivr"
+        )
     return f"cannot reach the database at {shown_url(url)}: {reason}"
 
 

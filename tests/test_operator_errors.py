@@ -267,3 +267,8 @@ def test_a_port_in_use_is_refused_at_once(ivr: Ivr) -> None:
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = taken.getsockname()[1]
         refused(ivr("serve", "--port", str(port)), f"cannot listen on 127.0.0.1:{port}")
+
+
+def test_a_sqlite_file_that_cannot_be_opened_is_named(ivr: Ivr, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'no-such-folder' / 'ivr.sqlite3'}"
+    refused(ivr("calls", "list", IVR_DATABASE_URL=url), f"cannot open the SQLite database at {url}")
