@@ -254,11 +254,11 @@ def test_a_copied_prompts_directory_changes_the_words(ivr: Ivr, tmp_path: Path) 
     prompts = tmp_path / "prompts"
     prompts.mkdir()
     text = (ROOT / "prompts" / "en-GB.yaml").read_text(encoding="utf-8")
-    old = "Is there a clear and legitimate purpose for sharing the information?"
-    new = "Do you have a clear, lawful reason to share this?"
+    old = "Is anyone in immediate danger now?"
+    new = "Is anybody in danger this minute?"
     (prompts / "en-GB.yaml").write_text(text.replace(old, new), encoding="utf-8")
     assert ivr("check", IVR_PROMPTS=str(prompts)).status == 0
-    ran = ivr("call", "--keys", "2,h", IVR_PROMPTS=str(prompts))
+    ran = ivr("call", "--keys", "1,h", IVR_PROMPTS=str(prompts))
     assert ran.status == 0, ran.said
     assert new in ran.out and old not in ran.out
 
