@@ -192,6 +192,7 @@ def test_serve_refuses_a_missing_prompt(ivr: Ivr, tmp_path: Path) -> None:
     (prompts / "en-GB.yaml").write_text(text[:start] + "  x_" + text[start + 2 :], "utf-8")
     ran = ivr("serve", "--port", str(free_port()), IVR_PROMPTS=str(prompts))
     refused(ran, f"{prompts / 'en-GB.yaml'}:", "missing prompt 'goodbye'", "not starting")
+    refused(ivr("check", "--prompts", str(prompts)), "missing prompt 'goodbye'")
 
 
 def test_serve_warns_of_the_local_token_once_for_all_its_workers(
@@ -258,6 +259,7 @@ def test_a_copied_prompts_directory_changes_the_words(ivr: Ivr, tmp_path: Path) 
     new = "Do you have a clear, lawful reason to share this?"
     (prompts / "en-GB.yaml").write_text(text.replace(old, new), encoding="utf-8")
     assert ivr("check", IVR_PROMPTS=str(prompts)).status == 0
+    assert ivr("check", "--prompts", str(prompts)).status == 0
     ran = ivr("call", "--keys", "2,h", IVR_PROMPTS=str(prompts))
     assert ran.status == 0, ran.said
     assert new in ran.out and old not in ran.out
