@@ -38,6 +38,8 @@ class UnreadableLine:
         self.last_known = last_known
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):  # what copy, pickle and hasattr probe: not the line's
+            raise AttributeError(name)
         raise CannotStart(self.problem)
 
 

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -29,6 +30,7 @@ from ivr import (
     warn_local_token,
 )
 from ivr.audit import command_line_actor, write
+from ivr.config import PROMPTS_FILE, prompt_file, prompts_dir
 from ivr.golive import live_problems, shown_url, unreachable
 from ivr.graph import mermaid
 from ivr.line import example_number, utc_now
@@ -323,11 +325,19 @@ calls.add_command(close_stale_command)
 @main.command("check")
 @click.option("--config", "config_file", help="A config override to check (default: IVR_CONFIG).")
 @click.option(
+    "--prompts",
+    "prompts_directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A copy of prompts/ to check (default: IVR_PROMPTS, else the shipped prompts).",
+)
+@click.option(
     "--live", is_flag=True, help="Also what a real deployment needs (docs/deployment.md)."
 )
 @click.pass_context
-def check(ctx: click.Context, config_file: str | None, live: bool) -> None:
-    """Check the config and the prompts; says what is wrong, file and line."""
+def check(
+    ctx: click.Context, config_file: str | None, prompts_directory: Path | None, live: bool
+) -> None:
+    """Check the config and the prompts; says what is wrong, file and line, every one."""
     if live:
         info = ctx.ensure_object(ScriptInfo)
         app = create_app() if info.create_app is line_app else info.load_app()
@@ -335,7 +345,8 @@ def check(ctx: click.Context, config_file: str | None, live: bool) -> None:
     else:
         from ivr.check import check as find_problems
 
-        problems = find_problems(config_file)
+        prompts = prompt_file(PROMPTS_FILE, prompts_dir(prompts_directory))
+        problems = find_problems(config_file, prompts)
     for problem in problems:
         click.echo(str(problem))
     if problems:

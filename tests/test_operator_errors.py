@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import requests
+import yaml
 
 from tests.conftest import TOKEN
 from tests.servers import Served, free_port, wait_until_healthy
@@ -185,13 +186,20 @@ def test_serve_refuses_a_broken_config_naming_file_and_line(ivr: Ivr, tmp_path: 
 
 
 def test_serve_refuses_a_missing_prompt(ivr: Ivr, tmp_path: Path) -> None:
-    prompts = tmp_path / "prompts"
-    prompts.mkdir()
-    text = (ROOT / "prompts" / "en-GB.yaml").read_text(encoding="utf-8")
-    start = text.index("  goodbye:")
-    (prompts / "en-GB.yaml").write_text(text[:start] + "  x_" + text[start + 2 :], "utf-8")
+    prompts = copied_prompts(tmp_path, lambda sentences: sentences.pop("goodbye"))
     ran = ivr("serve", "--port", str(free_port()), IVR_PROMPTS=str(prompts))
     refused(ran, f"{prompts / 'en-GB.yaml'}:", "missing prompt 'goodbye'", "not starting")
+    refused(ivr("check", "--prompts", str(prompts)), "missing prompt 'goodbye'")
+
+
+def copied_prompts(tmp_path: Path, change: Callable[[dict[str, str]], object]) -> Path:
+    """A copy of prompts/, as an operator makes for IVR_PROMPTS, with its sentences changed."""
+    words = yaml.safe_load((ROOT / "prompts" / "en-GB.yaml").read_text(encoding="utf-8"))
+    change(words["sentences"])
+    prompts = tmp_path / "prompts"
+    prompts.mkdir()
+    (prompts / "en-GB.yaml").write_text(yaml.safe_dump(words), encoding="utf-8")
+    return prompts
 
 
 def test_serve_warns_of_the_local_token_once_for_all_its_workers(
@@ -250,17 +258,15 @@ def test_a_config_broken_while_serving_leaves_every_worker_answering(
 
 
 def test_a_copied_prompts_directory_changes_the_words(ivr: Ivr, tmp_path: Path) -> None:
-    """IVR_PROMPTS: an operator rewords a question in a copy, and callers hear the copy."""
-    prompts = tmp_path / "prompts"
-    prompts.mkdir()
-    text = (ROOT / "prompts" / "en-GB.yaml").read_text(encoding="utf-8")
-    old = "Is anyone in immediate danger now?"
-    new = "Is anybody in danger this minute?"
-    (prompts / "en-GB.yaml").write_text(text.replace(old, new), encoding="utf-8")
+    """IVR_PROMPTS: an operator rewords the menu in a copy, and callers hear the copy."""
+    new = "Press 1 if a child may be at risk; press 2 for help deciding whether to share."
+    prompts = copied_prompts(tmp_path, lambda sentences: sentences.update(main_menu=new))
     assert ivr("check", IVR_PROMPTS=str(prompts)).status == 0
-    ran = ivr("call", "--keys", "1,h", IVR_PROMPTS=str(prompts))
+    assert ivr("check", "--prompts", str(prompts)).status == 0
+    ran = ivr("call", "--keys", "h", IVR_PROMPTS=str(prompts))
     assert ran.status == 0, ran.said
-    assert new in ran.out and old not in ran.out
+    assert f"line: {new}" in ran.out
+    assert ivr("call", "--keys", "h").out.count(new) == 0
 
 
 def test_a_port_in_use_is_refused_at_once(ivr: Ivr) -> None:
