@@ -34,6 +34,7 @@ from ivr.retention import purge_command
 from ivr.review import users
 from ivr.server import default_workers, run
 from ivr.stale import close_stale_command
+from ivr.terminal import escaped
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False, load_dotenv=False)
@@ -179,7 +180,7 @@ def show_call(reference: str) -> None:
         found = session.scalars(select(Call).where(Call.reference == reference)).first()
         if found is None:
             raise click.ClickException(f"no call with reference {reference}")
-        data = export.record(found)
+        data = escaped(export.record(found))
         write(session, utc_now(), command_line_actor(), "view_call", reference=reference)
     for name in export.FIELDS:
         if name != "steps":

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask, abort, g, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.routing import IntegerConverter
 
 # Importing the views registers their routes on `bp`.
 from ivr.review import (  # noqa: F401
@@ -37,6 +38,14 @@ CSP = (
 )
 
 
+class RowId(IntegerConverter):
+    """An id in a URL names a database row: one past 64 bits names none (and the drivers raise
+    on it), so such a URL is a 404 like any other missing row, never a 500."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(map, *args, **{"max": 2**63 - 1, **kwargs})
+
+
 def init_app(app: Flask) -> None:
     """Register the review area: cookies, logins, CSRF, headers, the audit guard, the pages."""
     public_url = app.config.get("PUBLIC_URL") or ""
@@ -48,6 +57,8 @@ def init_app(app: Flask) -> None:
     # Only the review area's forms are checked: Twilio's webhooks carry a signature instead.
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     guard.install()
+    # Before the blueprint is registered, so its `<int:...>` rules are built with it.
+    app.url_map.converters["int"] = RowId
     login_manager.init_app(app)
     csrf.init_app(app)
     app.register_blueprint(bp)
