@@ -22,7 +22,9 @@ from ivr.review import (  # noqa: F401
     exporting,
     guard,
     idle,
+    limits,
     script,
+    sessions,
 )
 from ivr.review.auth import login_manager
 from ivr.review.blueprint import bp
@@ -62,6 +64,7 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
     app.register_blueprint(bp)
+    limits.init_app(app)
     app.after_request(_security_headers)
 
 
@@ -82,8 +85,10 @@ def _require_login() -> Any:
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
+    if sessions.outlived():
+        return sessions.log_out_outlived()
     if idle.expired():
-        return idle.log_out()
+        return sessions.log_out_idle()
     if request.method == "POST":
         csrf.protect()
     return None

@@ -34,7 +34,9 @@ def quick_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def app(make_app: AppFactory) -> Flask:
     """The line with the review area, a supervisor `sam`, an admin `ada` and a disabled `old`."""
-    made = make_app({"SECRET_KEY": "test-secret-key-not-a-secret"})
+    made = make_app(
+        {"SECRET_KEY": "test-secret-key-not-a-secret", "RATELIMIT_STORAGE_URI": "memory://"}
+    )
     with made.app_context(), db.session() as session:
         accounts.add(session, WEDNESDAY_11AM, "test", "sam", "supervisor", PASSWORDS["sam"])
         accounts.add(session, WEDNESDAY_11AM, "test", "ada", "admin", PASSWORDS["ada"])
