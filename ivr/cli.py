@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from ivr import create_app, db, export, seed
 from ivr.audit import command_line_actor, write
+from ivr.audit_verify import audit_command
 from ivr.graph import mermaid
 from ivr.line import example_number, utc_now
 from ivr.models import Call, iso
@@ -244,4 +245,5 @@ def graph() -> None:
 
 
 main.add_command(users)
+main.add_command(audit_command)
 main.add_command(seed.command)

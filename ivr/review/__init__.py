@@ -41,11 +41,12 @@ CSP = (
 
 
 class RowId(IntegerConverter):
-    """An id in a URL names a database row: one past 64 bits names none (and the drivers raise
-    on it), so such a URL is a 404 like any other missing row, never a 500."""
+    """An id in a URL names a database row: ids are `Integer` columns (32 bits on PostgreSQL,
+    where a larger number is refused; SQLite's drivers raise past 64 bits), so a larger one
+    names no row and its URL is a 404 like any other missing row, never a 500."""
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
-        super().__init__(map, *args, **{"max": 2**63 - 1, **kwargs})
+        super().__init__(map, *args, **{"max": 2**31 - 1, **kwargs})
 
 
 def init_app(app: Flask) -> None:
