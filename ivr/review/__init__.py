@@ -96,13 +96,14 @@ def _require_login() -> Any:
 
 
 def _security_headers(response: Any) -> Any:
-    """Strict headers on every /review response; pages are personal data, so never cached."""
-    if request.path.startswith("/review"):
+    """Strict headers on every /review response and static file (ivr.headers adds the rest);
+    pages are personal data, so never cached."""
+    if request.path.startswith(("/review", "/static")):
         styles = " 'unsafe-inline'" if g.get("inline_styles") else ""
         response.headers["Content-Security-Policy"] = CSP.format(styles=styles)
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
-        if request.endpoint != "review.static":
+        if request.endpoint not in ("review.static", "static"):
             response.headers["Cache-Control"] = "no-store"
     return response
