@@ -137,4 +137,5 @@ def audit_unknown_name() -> bool:
     the audit log cannot be grown without bound, and a flood still shows in it.
     """
     limiter: Limiter = current_app.extensions["ivr.limiter"]
-    return limiter.limiter.hit(parse_many(unknown_name_audits())[0], "unknown-name-audits")
+    key = current_app.config.get("RATELIMIT_KEY_PREFIX", "") + "unknown-name-audits"
+    return limiter.limiter.hit(parse_many(unknown_name_audits())[0], key)
