@@ -35,7 +35,8 @@ def init_app(app: Flask, endpoint: str = "review.login") -> None:
     """Limit the login form's POSTs; counts in Redis, or the instance folder's SQLite file.
 
     A limiter of the app's own (not one shared by every app in the process), so each app
-    counts in the storage its own config names.
+    counts in the storage its own config names. No X-RateLimit headers: a guesser is not told
+    how many tries are left.
     """
     app.config.setdefault(
         "RATELIMIT_STORAGE_URI",
@@ -45,15 +46,13 @@ def init_app(app: Flask, endpoint: str = "review.login") -> None:
     # Should Redis fail, each worker counts in its own memory meanwhile rather than let all in.
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     for value in _settings(app).values():
         parse_many(str(value))
     limiter = Limiter(get_remote_address, app=app, default_limits=[], strategy="fixed-window")
     view = app.view_functions[endpoint]
     for value, key in ((per_address, None), (per_name, tried_name), (overall, everyone)):
-        view = limiter.limit(value, key_func=key, methods=["POST"], exempt_when=from_known_browser)(
-            view
-        )
+        limit = limiter.limit(value, key_func=key, methods=["POST"], exempt_when=from_known_browser)
+        view = limit(view)
     app.view_functions[endpoint] = view
     app.extensions["ivr.limiter"] = limiter
 
