@@ -15,10 +15,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask, Response, current_app, request
 
-PERMISSIONS = (
-    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
-    "interest-cohort=()"
-)
+# The same as the deployment guide's nginx sends; features every current browser knows.
+PERMISSIONS = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 HSTS = "max-age=31536000; includeSubDomains"
 
 
