@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Flask
 
-from ivr import db, health, logs, metrics, review, voice
+from ivr import db, headers, health, logs, metrics, proxies, review, voice
 from ivr.config import load_config, load_prompts, merge, prompts_dir
 from ivr.line import Clock, Line, utc_now
 
@@ -74,6 +74,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(voice.bp)
     app.register_blueprint(health.bp)
     review.init_app(app)
+    headers.init_app(app)
+    proxies.init_app(app)
     return app
 
 

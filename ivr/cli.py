@@ -30,6 +30,7 @@ from ivr import (
     warn_local_token,
 )
 from ivr.audit import command_line_actor, write
+from ivr.audit_verify import audit_command
 from ivr.config import PROMPTS_FILE, prompt_file, prompts_dir
 from ivr.golive import live_problems, shown_url, unreachable
 from ivr.graph import mermaid
@@ -49,6 +50,7 @@ from ivr.retention import purge_command
 from ivr.review import users
 from ivr.server import default_workers, run
 from ivr.stale import close_stale_command
+from ivr.terminal import escaped
 
 
 def database_error(url: str, error: DBAPIError) -> click.ClickException:
@@ -291,7 +293,7 @@ def show_call(reference: str) -> None:
         found = session.scalars(select(Call).where(Call.reference == reference)).first()
         if found is None:
             raise click.ClickException(f"no call with reference {reference}")
-        data = export.record(found)
+        data = escaped(export.record(found))
         write(session, utc_now(), command_line_actor(), "view_call", reference=reference)
     for name in export.FIELDS:
         if name != "steps":
@@ -380,4 +382,5 @@ def graph() -> None:
 
 
 main.add_command(users)
+main.add_command(audit_command)
 main.add_command(seed.command)

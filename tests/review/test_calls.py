@@ -204,3 +204,12 @@ def test_export_streams_the_filtered_list_as_csv_and_is_audited(
         {"actor": "sam", "outcome": "emergency_999", "q": "'"},
         {"actor": "sam", "outcome": "emergency_999"},
     ]
+
+
+def test_the_review_export_neutralises_a_short_number_that_is_a_formula(
+    supervisor: FlaskClient, call
+) -> None:
+    call("1", "1", "", caller="=A1")
+    exported = post(supervisor, "/review/calls/export").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    assert [row["caller"] for row in rows] == ["'=A1"]
