@@ -140,7 +140,7 @@ def release(call_id: int) -> Response:
 
 
 @bp.route("/callbacks/<int:call_id>/done", methods=["GET", "POST"])
-def callback_done(call_id: int) -> Response | tuple[str, int] | str:
+def callback_done(call_id: int) -> Response | str:
     """Confirm a request is done, with a note of what was done; who and when are kept, audited."""
     form = CallbackForm()
     with db.reading() as session:
@@ -151,8 +151,7 @@ def callback_done(call_id: int) -> Response | tuple[str, int] | str:
         return _mark_done(call_id, form.note.data or "")
     if request.method == "POST" and form.csrf_token.errors:
         abort(400)
-    status = 400 if form.errors else 200
-    page = render_template(
+    return render_template(
         "review/callback_done.html",
         call=found,
         claim=held,
@@ -160,7 +159,6 @@ def callback_done(call_id: int) -> Response | tuple[str, int] | str:
         form=form,
         back=request.values.get("back") if request.values.get("back") in BACK else "dashboard",
     )
-    return page, status
 
 
 def _mark_done(call_id: int, note: str) -> Response:

@@ -24,7 +24,8 @@ from ivr.review.local import now, zone
 from ivr.review.placeholders import fill
 
 # Drawn on every arrow; the keys that work everywhere are said once in the key to the diagram.
-DRAWN = ("press_", "dial_", "silence")
+# Silence after advice ends the call with a goodbye: said in the key, not drawn 11 times.
+DRAWN = ("press_", "dial_")
 EVERYWHERE = ("repeat", "back", "operator")
 SHAPES = {"menu": "box", "question": "diamond", "advice": "note", "transfer": "cds"}
 COLOURS = {"advice": "#cce2d8", "transfer": "#bbd4ea", "question": "#ffffff", "menu": "#f3f2f1"}
@@ -49,10 +50,8 @@ def _arrow_label(line: Any, trigger: str, source: str, conditions: Any) -> str:
         key = trigger.removeprefix("press_")
         meaning = words.key_meaning(line, state, key)
         label = f"{key}: {meaning}" if len(meaning) <= 24 else key
-    elif trigger.startswith("dial_"):
-        label = words.DIAL.get(trigger.removeprefix("dial_").replace("_", "-"), trigger)
     else:
-        label = "silence"
+        label = words.DIAL.get(trigger.removeprefix("dial_").replace("_", "-"), trigger)
     names = [conditions] if isinstance(conditions, str) else list(conditions or [])
     shown = [n for n in names if n != "has_tries_left"]
     if shown:
@@ -60,13 +59,13 @@ def _arrow_label(line: Any, trigger: str, source: str, conditions: Any) -> str:
     return label
 
 
-def diagram_source(line: Any) -> graphviz.Digraph:
+def diagram_source(line: Any) -> graphviz.Source:
     """The flow as a Graphviz graph: a box per state, an arrow per key, labelled with the key."""
     graph = graphviz.Digraph(
         "flow",
         graph_attr={"rankdir": "TB", "fontname": "Helvetica", "nodesep": "0.25", "ranksep": "0.45"},
-        node_attr={"fontname": "Helvetica", "fontsize": "14", "style": "filled", "margin": "0.1"},
-        edge_attr={"fontname": "Helvetica", "fontsize": "12", "color": "#505a5f"},
+        node_attr={"fontname": "Helvetica", "fontsize": "18", "style": "filled", "margin": "0.1"},
+        edge_attr={"fontname": "Helvetica", "fontsize": "16", "color": "#505a5f"},
     )
     for state in STATES.values():
         label = words.humanise(state.name)
@@ -83,15 +82,17 @@ def diagram_source(line: Any) -> graphviz.Digraph:
         trigger, source, dest = transition["trigger"], transition["source"], transition["dest"]
         if not dest or not trigger.startswith(DRAWN) or source not in STATES:
             continue
-        if trigger == "silence" and STATES[dest].kind != "final":
-            continue
         label = _arrow_label(line, trigger, source, transition.get("conditions"))
         labels = arrows.setdefault((source, dest), [])
         if label not in labels:
             labels.append(label)
+    failures = [words.DIAL[status] for status in words.DIAL if status != "completed"]
     for (source, dest), labels in arrows.items():
+        if set(failures) <= set(labels):
+            labels = [label for label in labels if label not in failures] + ["did not connect"]
         graph.edge(source, dest, label="\n".join(labels))
-    return graph
+    # Advice ends many branches side by side: staggered over a few rows, it fits an A4 page.
+    return graph.unflatten(stagger=4, fanout=True)
 
 
 @lru_cache(maxsize=4)
