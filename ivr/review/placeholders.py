@@ -55,14 +55,14 @@ class ScriptWords(dict[str, str]):
         who, _, what = name.rpartition("_")
         contacts = config.get("contacts", {})
         duty = config.get("duty", {})
-        if who in ("duty", "adult_team", "adults") and what in ("name", "number"):
+        if who in ("duty", "adult_duty") and what in ("name", "number"):
             keys = _on_call(duty, who)
             parts = [self._contact(key, what) for key in keys]
             if len(parts) == 2 and parts[0] != parts[1]:
                 return f"{parts[0]} (office hours) or {parts[1]} (at other times)"
             if parts:
                 return parts[0]
-        if who in ("in_hours", "out_of_hours") and who in duty:
+        if who in duty and what in ("name", "number"):
             return self._contact(duty[who], what)
         if who in contacts and what in ("name", "number"):
             return self._contact(who, what)
@@ -77,10 +77,8 @@ class ScriptWords(dict[str, str]):
 
 def _on_call(duty: dict[str, object], who: str) -> list[str]:
     """The contact keys a "team on call now" placeholder can mean, office hours first."""
-    if who == "duty":
-        names = [duty.get("in_hours"), duty.get("out_of_hours")]
-    else:
-        names = [duty.get("adults_in_hours"), duty.get("adults_out_of_hours")]
+    prefix = "" if who == "duty" else "adults_"
+    names = [duty.get(f"{prefix}in_hours"), duty.get(f"{prefix}out_of_hours")]
     return [str(n) for n in names if n]
 
 

@@ -22,6 +22,7 @@ from ivr.review import words
 from ivr.review.blueprint import bp
 from ivr.review.local import now, zone
 from ivr.review.placeholders import fill
+from ivr.timing import WORDS_PER_MINUTE, long_questions, paths
 
 # Drawn on every arrow; the keys that work everywhere are said once in the key to the diagram.
 # Silence after advice ends the call with a goodbye: said in the key, not drawn 11 times.
@@ -135,4 +136,7 @@ def script() -> str:
             for key, trigger in KEY_TRIGGERS.items()
             if trigger in EVERYWHERE
         ],
+        paths=list(paths(line, line.clock())),
+        long_questions=long_questions(line),
+        words_per_minute=WORDS_PER_MINUTE,
     )

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from ivr.flow import KEY_TRIGGERS, OWN_KEY_WORDS, STATES, State
+from ivr.flow import KEY_HELP, KEY_TRIGGERS, STATES, State
 from ivr.line import Line
 from ivr.review.placeholders import ScriptWords
 
@@ -82,7 +82,8 @@ def key_meaning(line: Line, state: State, key: str) -> str:
     trigger = KEY_TRIGGERS.get(key, "")
     if trigger in EVERYWHERE:
         return EVERYWHERE[trigger]
-    if state.kind == "question" and state.name not in OWN_KEY_WORDS and key in ANSWERS:
+    says_key_help = any(say.prompt == KEY_HELP.prompt for say in state.says)
+    if state.kind == "question" and says_key_help and key in ANSWERS:
         return ANSWERS[key]
     text = " ".join(line.sentence(say.prompt) for say in state.says)
     meaning = _meanings(text).get(key)

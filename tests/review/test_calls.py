@@ -151,15 +151,16 @@ def test_any_search_is_answered_escaped_and_leaks_nothing(supervisor: FlaskClien
 def test_a_call_page_shows_the_timeline_advice_and_masks_the_number(
     supervisor: FlaskClient, call, audited: Audit
 ) -> None:
-    played = call("2", "1", "2")
+    played = call("2", "2", "1", "2")
     page = supervisor.get("/review/calls/1").get_data(as_text=True)
     assert reference(played) in page
     timeline = page.split('class="govuk-table app-table app-table--responsive timeline"')[1]
     timeline = timeline.split("</table>")[0]
     sentences = supervisor.application.extensions["ivr.line"].prompts["sentences"]
+    assert escape(sentences["significant_harm"]) in timeline
     assert escape(sentences["purpose"]) in timeline
     assert escape(sentences["identifiable"]) in timeline
-    assert "help deciding whether to share information" in timeline and "(pressed 2)" in timeline
+    assert "help sharing information" in timeline and "(pressed 2)" in timeline
     assert "<strong>yes</strong>" in timeline and "<strong>no</strong>" in timeline
     for internal in ("main_menu", "share_anonymised", "question_keys", ">key<", ">purpose<"):
         assert internal not in timeline

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from flask import Flask
@@ -71,3 +72,12 @@ def test_the_script_lists_every_prompt_in_flow_order(app: Flask, supervisor: Fla
     assert len(sentences) > 10
     with supervisor.get("/review/static/review.css") as css:
         assert "@media print" in css.get_data(as_text=True)
+
+
+def test_the_script_shows_how_long_each_path_takes(supervisor: FlaskClient) -> None:
+    page = supervisor.get("/review/script").get_data(as_text=True)
+    start = page.index('class="govuk-table app-table paths"')
+    table = re.sub(r"<td[^>]*>", "<td>", page[start : page.index("</table>", start)])
+    assert "<td>Referral</td><td>1, 2</td><td>34.4</td>" in table
+    assert "<td>Seek agreement first</td>" in table
+    assert "longer than 25 words" not in page

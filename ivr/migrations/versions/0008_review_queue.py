@@ -4,7 +4,7 @@ A claim says "I'm handling this", so two supervisors don't ring the same caller.
 serve the open requests oldest or newest first, and the calls list's review filter.
 
 Revision ID: 0008
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-01
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
