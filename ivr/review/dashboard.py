@@ -28,11 +28,9 @@ def dashboard() -> str:
             request.args.get("order", "oldest"),
             int(page) if page.isdigit() and len(page) < 7 else 1,
         )
-        windows = [
-            stats.window(session, "Today", today),
-            stats.window(session, "7 days", at - timedelta(days=7)),
-            stats.window(session, "30 days", month),
-        ]
+        windows = stats.windows(
+            session, [("Today", today), ("7 days", at - timedelta(days=7)), ("30 days", month)]
+        )
         hours = stats.by_hour(session, month, office)
     outcomes = [(outcome(name), count) for name, count in windows[2].outcomes.items()]
     return render_template(

@@ -24,6 +24,7 @@ HOURS = ("in", "out")
 REVIEWS = ("todo", "reviewed", "follow_up")
 ORDERS = ("newest", "oldest")
 PAGE = 50
+WHOLE_REFERENCE = 6
 
 
 @dataclass(frozen=True)
@@ -73,9 +74,15 @@ class Filters:
             query = query.where(Call.transfer_status == self.transfer)
         if self.hours:
             query = query.where(Call.out_of_hours == (self.hours == "out"))
-        if self.q:
+        if len(self.q) >= WHOLE_REFERENCE and self.q.isdigit():
+            # A whole reference (or the start of a widened one): the unique index finds it.
+            query = query.where(Call.reference >= self.q, Call.reference < self.q + ":")
+        elif self.q:
             # Any part of a reference: people remember the middle digits as often as the first.
-            query = query.where(Call.reference.contains(self.q, autoescape=True))
+            # The matching ids come from the reference index alone; the list then walks its own
+            # index checking ids, never reading a row it will not show.
+            matching = select(Call.id).where(Call.reference.contains(self.q, autoescape=True))
+            query = query.where(Call.id.in_(matching))
         return self._apply_review(query)
 
     def _apply_review(self, query: Select[Any]) -> Select[Any]:
