@@ -227,7 +227,9 @@ def records(factory: Any, filters: Filters) -> Iterator[dict[str, Any]]:
                 "callback_done_at": _office(done.at, office) if done else "",
                 "callback_note": done.note if done else "",
             }
-            session.expunge_all()
+            for loaded in (call, review, done, claim):
+                if loaded is not None:
+                    session.expunge(loaded)
 
 
 def _office(moment: datetime | None, office: Any) -> str:

@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from ivr import export
 from ivr.review import exporting
 from tests.review.conftest import Audit, login, post
 
@@ -53,9 +54,10 @@ def test_a_large_export_is_prepared_then_downloaded_by_its_owner_only(
     app: Flask, supervisor: FlaskClient, call, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(exporting, "STREAM_AT_ONCE", 0)
+    monkeypatch.setattr(export, "BATCH", 1)  # several batches, as a big export reads them
     first = call("2", "2", "1", "2").record["reference"]
-    call("0", "busy", "2")
-    answer = post(supervisor, "/review/calls/export", q=first)
+    second = call("0", "busy", "2").record["reference"]
+    answer = post(supervisor, "/review/calls/export")
     assert answer.status_code == 302
     status = answer.headers["Location"]
     for _ in range(100):
@@ -69,7 +71,7 @@ def test_a_large_export_is_prepared_then_downloaded_by_its_owner_only(
         text = download.get_data(as_text=True)
     assert text.startswith("\ufeff")
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
-    assert [row["reference"] for row in rows] == [first]
+    assert [row["reference"] for row in rows] == [second, first]
     ada = app.test_client()
     login(ada, "ada")
     assert ada.get(status).status_code == 404
