@@ -60,7 +60,7 @@ def _arrow_label(line: Any, trigger: str, source: str, conditions: Any) -> str:
     return label
 
 
-def diagram_source(line: Any) -> graphviz.Source:
+def diagram_source(line: Any) -> graphviz.Digraph:
     """The flow as a Graphviz graph: a box per state, an arrow per key, labelled with the key."""
     graph = graphviz.Digraph(
         "flow",
@@ -92,14 +92,15 @@ def diagram_source(line: Any) -> graphviz.Source:
         if set(failures) <= set(labels):
             labels = [label for label in labels if label not in failures] + ["did not connect"]
         graph.edge(source, dest, label="\n".join(labels))
-    # Advice ends many branches side by side: staggered over a few rows, it fits an A4 page.
-    return graph.unflatten(stagger=4, fanout=True)
+    return graph
 
 
 @lru_cache(maxsize=4)
 def _drawn(source: str) -> str | None:
     try:
-        svg = graphviz.Source(source).pipe(format="svg", encoding="utf-8")
+        # Advice ends many branches side by side: staggered over a few rows, it fits A4.
+        staggered = graphviz.Source(source).unflatten(stagger=4, fanout=True)
+        svg = staggered.pipe(format="svg", encoding="utf-8")
     except (graphviz.ExecutableNotFound, graphviz.CalledProcessError):
         current_app.logger.warning("Graphviz's dot is missing: apt-get install graphviz")
         return None

@@ -91,6 +91,9 @@ def key_meaning(line: Line, state: State, key: str) -> str:
         return _tidy(meaning.format_map(ScriptWords(line)))
     if state.kind == "question" and key in ANSWERS:
         return ANSWERS[key]
+    routes = state.keys.get(key)
+    if routes:
+        return f"on to {humanise(routes[-1].dest).lower()}"
     return f"key {key}"
 
 

@@ -219,3 +219,20 @@ def test_export_streams_the_filtered_list_as_csv_and_is_audited(
         {"actor": "sam", "outcome": "emergency_999", "q": "'", "calls": 0},
         {"actor": "sam", "outcome": "emergency_999", "calls": 1},
     ]
+
+
+def test_every_step_and_key_of_the_flow_reads_in_words(app: Flask) -> None:
+    """New steps get their words from the flow and prompts/: none falls back to a bare key."""
+    from ivr.flow import STATES
+    from ivr.review import words
+
+    line = app.extensions["ivr.line"]
+    for state in STATES.values():
+        asked = words.question(line, state)
+        assert asked and "{" not in asked and "_" not in asked, state.name
+        for key in state.keys:
+            meaning = words.key_meaning(line, state, key)
+            assert not meaning.startswith("key "), (state.name, key)
+            assert "{" not in meaning and "_" not in meaning, (state.name, key, meaning)
+        if state.outcome:
+            assert "_" not in words.outcome(state.outcome, state.reason), state.name
