@@ -15,9 +15,12 @@ from pathlib import Path
 from flask import Blueprint, Response, send_from_directory
 from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
+from ivr.config import shipped
+
 PACKAGE = Path(__file__).resolve().parent.parent
-# Third-party files shipped with the project, kept apart from its own code (see vendor/README).
-VENDOR = PACKAGE.parent / "vendor"
+# Third-party files shipped with the project, kept apart from its own code (see vendor/README):
+# the checkout's vendor/, or the copy a wheel carries.
+VENDOR = Path(str(shipped("vendor")))
 VENDORED = "vendor/govuk-frontend/"
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from flask import abort
 from sqlalchemy import Select, and_, exists, func, not_, or_, select
 from werkzeug.datastructures import MultiDict
 
@@ -25,6 +26,8 @@ REVIEWS = ("todo", "reviewed", "follow_up")
 ORDERS = ("newest", "oldest")
 PAGE = 50
 WHOLE_REFERENCE = 6
+# The days a filter may name: every call the line can have taken lies between these.
+EARLIEST, LATEST = date(1970, 1, 1), date(9998, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -95,10 +98,20 @@ class Filters:
 
 
 def iso_date(text: str) -> str:
+    """A day as YYYY-MM-DD, or "" when the text is no such day (the filter is then ignored).
+
+    A real day outside the years a call can have (`9999-12-31`) is refused with 400: the day
+    after it, which the filters need, does not exist, and no supervisor means it.
+    """
     try:
-        return date.fromisoformat(text).isoformat() if len(text) == 10 else ""
+        day = date.fromisoformat(text) if len(text) == 10 else None
     except ValueError:
         return ""
+    if day is None:
+        return ""
+    if not EARLIEST <= day <= LATEST:
+        abort(400, "that date is out of range")
+    return day.isoformat()
 
 
 def local_midnight(day: str, days: int = 0) -> datetime:

@@ -35,7 +35,10 @@ def quick_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
 def app(make_app: AppFactory) -> Flask:
     """The line with the review area, a supervisor `sam`, an admin `ada` and a disabled `old`;
     its duty teams take call-back requests."""
-    made = make_app({"SECRET_KEY": "test-secret-key-not-a-secret"}, contacts=CALLBACK_CHANNELS)
+    made = make_app(
+        {"SECRET_KEY": "test-secret-key-not-a-secret", "RATELIMIT_STORAGE_URI": "memory://"},
+        contacts=CALLBACK_CHANNELS,
+    )
     with made.app_context(), db.session() as session:
         accounts.add(session, WEDNESDAY_11AM, "test", "sam", "supervisor", PASSWORDS["sam"])
         accounts.add(session, WEDNESDAY_11AM, "test", "ada", "admin", PASSWORDS["ada"])

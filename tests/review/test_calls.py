@@ -236,3 +236,12 @@ def test_every_step_and_key_of_the_flow_reads_in_words(app: Flask) -> None:
             assert "{" not in meaning and "_" not in meaning, (state.name, key, meaning)
         if state.outcome:
             assert "_" not in words.outcome(state.outcome, state.reason), state.name
+
+
+def test_the_review_export_neutralises_a_short_number_that_is_a_formula(
+    supervisor: FlaskClient, call
+) -> None:
+    call("1", "1", "", caller="=A1")
+    exported = post(supervisor, "/review/calls/export").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    assert [row["caller"] for row in rows] == ["'=A1"]
