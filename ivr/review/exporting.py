@@ -65,15 +65,6 @@ FIELDS = (
     "callback_done_at",
     "callback_note",
 )
-# OWASP, CSV injection: a cell a spreadsheet would read as a formula is kept as text.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: Any) -> Any:
-    """A text cell starting like a formula gets a leading apostrophe; other values unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 @bp.route("/calls/export", methods=["POST"])
@@ -242,14 +233,14 @@ def _office_text(text: str | None, office: Any) -> str:
 
 
 def csv_text(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
-    """A UTF-8 byte-order mark first, so Excel reads the file as UTF-8; every cell neutralised."""
+    """A UTF-8 byte-order mark first, so Excel reads it as UTF-8; no cell runs as a formula."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=FIELDS)
     buffer.write("\ufeff")
     writer.writeheader()
     for row in rows:
         folded = {**row, "steps": export.fold_steps(row["steps"])}
-        writer.writerow({name: neutralise(value) for name, value in folded.items()})
+        writer.writerow({name: export.inert(value) for name, value in folded.items()})
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

@@ -86,9 +86,6 @@ def test_cells_a_spreadsheet_would_run_are_kept_as_text(supervisor: FlaskClient,
     row = next(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     assert row["review_note"] == '\'=HYPERLINK("x")'
     assert row["review_by"] == "sam" and row["started_at"].endswith("+00:00")
-    for value in ("+1", "-1", "@x", "\tx", "\rx"):
-        assert exporting.neutralise(value) == "'" + value
-    assert exporting.neutralise("12 Main St") == "12 Main St" and exporting.neutralise(3) == 3
 
 
 def test_error_pages_are_in_the_layout(supervisor: FlaskClient) -> None:
