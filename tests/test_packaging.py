@@ -73,15 +73,15 @@ def test_the_sdist_holds_what_the_wheel_is_built_from(dist: Path) -> None:
 
 
 def test_the_wheel_works_from_a_zip(dist: Path, tmp_path: Path) -> None:
-    """Imported straight from the wheel (a zip): defaults, prompts and Mermaid all read."""
+    """Imported straight from the wheel (a zip): defaults, prompts and GOV.UK Frontend all read."""
     script = (
         "import ivr.config as c, ivr.check as k;"
         "assert 'zip' in type(c.DEFAULT_CONFIG).__module__, type(c.DEFAULT_CONFIG);"
         "assert c.load_config()['duty']['in_hours'];"
         "assert c.load_prompts()['sentences']['safe_guidance'];"
         "import sys, pathlib;"
-        "mermaid = (c.shipped('vendor') / 'mermaid.min.js').read_bytes();"
-        "assert mermaid == pathlib.Path(sys.argv[1]).read_bytes();"
+        "css = (c.shipped('vendor') / 'govuk-frontend' / 'govuk-frontend.min.css').read_bytes();"
+        "assert css == pathlib.Path(sys.argv[1]).read_bytes();"
         "problems = k.check(); assert problems == [], problems;"
         "print('ok')"
     )
@@ -93,7 +93,12 @@ def test_the_wheel_works_from_a_zip(dist: Path, tmp_path: Path) -> None:
     env.pop("IVR_CONFIG", None)
     env.pop("IVR_PROMPTS", None)
     done = subprocess.run(
-        [sys.executable, "-c", script, str(ROOT / "vendor" / "mermaid.min.js")],
+        [
+            sys.executable,
+            "-c",
+            script,
+            str(ROOT / "vendor" / "govuk-frontend" / "govuk-frontend.min.css"),
+        ],
         cwd=tmp_path,
         env=env,
         capture_output=True,

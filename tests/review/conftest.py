@@ -62,6 +62,12 @@ def login(client: FlaskClient, username: str, password: str | None = None) -> Te
     return client.post("/review/login", data=form)
 
 
+def inline_scripts(page: str) -> list[str]:
+    """Every <script> that runs code from the page itself: the CSP forbids them all."""
+    found = re.findall(r"<script([^>]*)>(.*?)</script>", page, re.DOTALL)
+    return [attrs + body for attrs, body in found if "src=" not in attrs or body.strip()]
+
+
 def post(client: FlaskClient, path: str, **form: str) -> TestResponse:
     """POST a review-area form with the session's CSRF token."""
     return client.post(path, data={"csrf_token": csrf_token(client, "/review/"), **form})

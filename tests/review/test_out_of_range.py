@@ -25,7 +25,7 @@ def test_a_date_out_of_range_is_a_bad_request(admin: FlaskClient, url: str) -> N
 
 
 def test_the_export_refuses_a_date_out_of_range(supervisor: FlaskClient) -> None:
-    assert post(supervisor, "/review/calls/export?until=9999-12-31").status_code == 400
+    assert post(supervisor, "/review/calls/export", until="9999-12-31").status_code == 400
 
 
 def test_a_malformed_date_is_still_ignored(supervisor: FlaskClient) -> None:
