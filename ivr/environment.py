@@ -58,6 +58,16 @@ VARIABLES = (
         "gunicorn workers for `ivr serve`; more than one needs PostgreSQL",
         "2 x CPU cores + 1",
     ),
+    Variable(
+        "IVR_RATELIMIT_STORAGE_URL",
+        "where review-area login tries are counted, e.g. redis://127.0.0.1:6379, shared by servers",
+        "a SQLite file ratelimits.sqlite3 in the instance folder",
+    ),
+    Variable(
+        "IVR_TRUSTED_PROXIES",
+        "how many proxies in front of gunicorn may set X-Forwarded-For and -Proto; 1 behind nginx",
+        "0",
+    ),
     Variable("IVR_LOG_LEVEL", "DEBUG, INFO, WARNING or ERROR", "INFO"),
     Variable("IVR_LOG_FORMAT", "json or plain", "plain on a terminal, else json"),
     Variable(

@@ -25,6 +25,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import parse_many
 from werkzeug.wrappers import Response
 
+from ivr.line import Line
 from ivr.review import limit_store
 
 KNOWN_BROWSER = "ivr_known_browser"
@@ -46,8 +47,11 @@ def init_app(app: Flask, endpoint: str = "review.login") -> None:
     # Should Redis fail, each worker counts in its own memory meanwhile rather than let all in.
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
-    for value in _settings(app).values():
-        parse_many(str(value))
+    # A line whose config could not be read still starts and answers calls with the safe
+    # guidance; its limits are checked when there is a config to read them from.
+    if isinstance(app.extensions["ivr.line"], Line):
+        for value in _settings(app).values():
+            parse_many(str(value))
     limiter = Limiter(get_remote_address, app=app, default_limits=[], strategy="fixed-window")
     view = app.view_functions[endpoint]
     for value, key in ((per_address, None), (per_name, tried_name), (overall, everyone)):
