@@ -102,15 +102,18 @@ def export_all(url: str) -> dict[str, Any]:
             break
         time.sleep(1)
     assert state["ready"], state
-    size = 0
+    prepared = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    seconds = time.perf_counter() - started
+    rows = size = 0
     with client.get(state["download"]) as file:
-        rows = file.get_data().count(b"\n") - 1
-        size = len(file.get_data())
+        for chunk in file.response:  # read as a browser does, never whole into memory
+            rows += chunk.count(b"\n")
+            size += len(chunk)
     return {
-        "rows": rows,
+        "rows": rows - 1,
         "megabytes": round(size / 1e6, 1),
-        "seconds": round(time.perf_counter() - started, 1),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "seconds": round(seconds, 1),
+        "peak_rss_mb_preparing": round(prepared, 1),
     }
 
 
