@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Flask
 
-from ivr import db, health, logs, metrics, review, voice
+from ivr import db, health, logs, messaging, metrics, review, voice
 from ivr.config import DEFAULT_PROMPTS, load_config, load_prompts, merge
 from ivr.line import Line, utc_now
 
@@ -57,6 +57,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(voice.bp)
     app.register_blueprint(health.bp)
     review.init_app(app)
+    messaging.init_app(app)
     return app
 
 

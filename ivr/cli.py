@@ -19,6 +19,7 @@ from ivr import create_app, db, export, seed
 from ivr.audit import command_line_actor, write
 from ivr.graph import mermaid
 from ivr.line import example_number, utc_now
+from ivr.messaging.worker import beside_server, worker_command
 from ivr.models import Call, iso
 from ivr.phone import (
     CallLog,
@@ -51,11 +52,13 @@ def main() -> None:
     type=click.IntRange(1, 64),
     envvar="IVR_WORKERS",
 )
+@click.option("--no-worker", is_flag=True, help="Leave call-back messages to `ivr worker`.")
 @with_appcontext
-def serve(host: str, port: int, workers: int) -> None:
+def serve(host: str, port: int, workers: int, no_worker: bool) -> None:
     """Serve Twilio's webhooks with gunicorn, after creating or migrating the database."""
     db.upgrade(current_app.config["DATABASE_URL"])
-    run(f"{host}:{port}", workers)
+    with beside_server(enabled=not no_worker):
+        run(f"{host}:{port}", workers)
 
 
 class Echo:
@@ -244,3 +247,4 @@ def graph() -> None:
 
 main.add_command(users)
 main.add_command(seed.command)
+main.add_command(worker_command)

@@ -15,6 +15,7 @@ from flask import Flask
 
 from ivr import local_token_path
 from ivr.check import check
+from ivr.check.callbacks import live_callback_problems
 from ivr.server import default_workers
 
 
@@ -25,6 +26,7 @@ def live_problems(app: Flask) -> list[str]:
         *public_url_problems(app.config.get("PUBLIC_URL")),
         *database_problems(app.config["DATABASE_URL"], os.environ.get("IVR_WORKERS")),
         *config_problems(app),
+        *live_callback_problems(app),
     ]
 
 

@@ -10,6 +10,7 @@ import ipaddress
 import re
 from collections.abc import Iterator, Mapping
 
+from ivr.check.callbacks import check_callbacks
 from ivr.check.contacts import check_contacts, check_duty
 from ivr.check.located import Located, Problem
 from ivr.check.sections import (
@@ -30,6 +31,7 @@ CONFIG_KEYS = (
     "metrics",
     "review",
     "retention",
+    "callbacks",
 )
 VOICE_KEYS = ("language", "name")
 # Twilio's limits where it has them (Dial timeout 5-600 s), and sane bounds for a caller otherwise.
@@ -59,6 +61,7 @@ def check_config(config: Located) -> list[Problem]:
         *check_menus(config),
         *check_operations(config),
         *check_review(config),
+        *check_callbacks(config),
     ]
 
 

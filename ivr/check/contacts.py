@@ -25,7 +25,7 @@ from ivr.flow import STATES
 from ivr.line import dialable, example_number
 
 DUTY_KEYS = ("in_hours", "out_of_hours")
-CONTACT_KEYS = ("name", "number", "dial", "hours")
+CONTACT_KEYS = ("name", "number", "dial", "hours", "callbacks")
 # Contacts the prompts speak whatever the deployment: 999, 101 and the NSPCC.
 REQUIRED_CONTACTS = ("emergency", "police", "nspcc")
 E164 = re.compile(r"\+[1-9][0-9]{1,14}")

@@ -1,0 +1,33 @@
+"""Call-backs that reach a person now: an outbox of texts and e-mails, a worker, a page to take one.
+
+A call-back request is a promise to a caller, so it is recorded together with its messages in the
+webhook's own transaction (`outbox`), delivered by `ivr worker` (`worker`, `senders`) and taken
+from a one-time link (`page`); one not taken in time is escalated (`escalation`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+ENVIRONMENT = {
+    "TWILIO_ACCOUNT_SID": "TWILIO_ACCOUNT_SID",
+    "TWILIO_API_URL": "IVR_TWILIO_API_URL",
+    "SMTP_URL": "IVR_SMTP_URL",
+}
+
+
+def init_app(app: Flask) -> None:
+    """The senders' settings from the environment (tests pass them instead), the outbox's
+    words and key, and the page."""
+    from ivr.messaging import page, wording
+    from ivr.messaging.outbox import Outbox
+
+    for setting, variable in ENVIRONMENT.items():
+        app.config.setdefault(setting, os.environ.get(variable))
+    line = app.extensions["ivr.line"]
+    words = wording.Wording(wording.load(Path(app.config["PROMPTS"])), line)
+    app.extensions["ivr.outbox"] = Outbox(words, app.config["SECRET_KEY"], line.clock)
+    app.register_blueprint(page.bp)

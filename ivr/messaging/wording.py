@@ -1,0 +1,73 @@
+"""The words of every message, from prompts/messages.en-GB.yaml, filled from the call's record.
+
+Only the record's facts go in (number, reference, time, team, outcome): what a caller said is
+never part of a call record that a message could be written from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+
+from ivr.config import DEFAULT_PROMPTS, read_yaml
+from ivr.line import Line
+
+FILE_NAME = "messages.en-GB.yaml"
+# What a message template may ask for.
+PLACEHOLDERS = frozenset(
+    {"service_name", "caller_number", "reference", "time", "team_name", "reason", "link", "minutes"}
+)
+
+
+def messages_file(prompts: Path) -> Path:
+    """The messages' words beside the line's own prompts (a file, or their folder); a set of
+    prompts without its own keeps the shipped words."""
+    beside = (prompts if prompts.is_dir() else prompts.parent) / FILE_NAME
+    return beside if beside.exists() else DEFAULT_PROMPTS.parent / FILE_NAME
+
+
+def load(prompts: Path) -> Mapping[str, Any]:
+    return read_yaml(messages_file(prompts))["messages"]
+
+
+def as_dialled(number: str | None) -> str:
+    """The number the way the team would dial it from a UK phone: "07911 123456"."""
+    try:
+        parsed = phonenumbers.parse(number or "", "GB")
+    except phonenumbers.NumberParseException:
+        return number or ""
+    if parsed.country_code == 44:
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+@dataclass(frozen=True)
+class Wording:
+    """The message templates, and the line whose facts fill them."""
+
+    words: Mapping[str, Any]
+    line: Line
+
+    def office_time(self, moment: datetime) -> str:
+        zone = ZoneInfo(self.line.config["office_hours"]["timezone"])
+        return moment.astimezone(zone).strftime(self.words["time_format"])
+
+    def reason(self, outcome: str | None, reason: str | None) -> str:
+        """Why they rang, in words: the outcome with its reason where one has words of its own."""
+        reasons = self.words["reasons"]
+        if outcome and reason and f"{outcome}.{reason}" in reasons:
+            return str(reasons[f"{outcome}.{reason}"])
+        return str(reasons.get(outcome or "none", reasons["none"]))
+
+    def compose(self, kind: str, channel: str, **fields: str) -> tuple[str, str]:
+        """The subject and the body of one message: `kind` callback or escalation."""
+        templates = self.words[kind]
+        filled = {"service_name": str(self.line.config["service_name"]), **fields}
+        subject = templates["subject"].format_map(filled) if channel == "email" else ""
+        return subject, templates[channel].format_map(filled).strip()
