@@ -87,9 +87,9 @@ def line(make_app: AppFactory, twilio: FakeTwilio, mail: MailServer) -> Flask:
     )
 
 
-def failed_transfer(app: Flask) -> str:
-    """A caller asks for someone, the duty team does not answer, the caller hangs up."""
-    played = PhoneCall(app, ["0", "no-answer", "h"])
+def failed_transfer(app: Flask, *said: str) -> str:
+    """A caller (saying `said` first) asks for someone, the duty team does not answer."""
+    played = PhoneCall(app, [*said, "0", "no-answer", "h"])
     return played.log.call_sid
 
 

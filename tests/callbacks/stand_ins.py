@@ -192,7 +192,7 @@ def authenticate(_server: Any, _session: Any, _envelope: Any, _mechanism: str, d
         and data.login == SMTP_USER.encode()
         and data.password == SMTP_PASSWORD.encode()
     )
-    return AuthResult(success=good)
+    return AuthResult(success=good, handled=False)
 
 
 class MailServer:
