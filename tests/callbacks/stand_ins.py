@@ -56,7 +56,7 @@ class FakeTwilio:
     port: int = field(default_factory=free_port)
     texts: list[Text] = field(default_factory=list)
     answers: deque[int] = field(default_factory=deque)
-    requests: int = 0
+    requests: int = 0  # counted as they arrive, before any delay
     delay: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -69,7 +69,6 @@ class FakeTwilio:
 
     def answer(self, path: str, auth: str, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         with self.lock:
-            self.requests += 1
             status = self.answers.popleft() if self.answers else 201
         expected = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{TOKEN}".encode()).decode()
         if path != f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json" or auth != expected:
@@ -116,6 +115,8 @@ class TwilioHandler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+        with self.fake.lock:
+            self.fake.requests += 1
         if self.fake.delay:
             time.sleep(self.fake.delay)
         status, body = self.fake.answer(self.path, self.headers.get("Authorization", ""), form)
