@@ -115,7 +115,7 @@ def check_addresses(config: Located, path: KeyPath, channel: str, listed: Any) -
 
 
 def example(channel: str) -> str:
-    return '"+447700900123"' if channel == "sms" else '"duty@example.org"'
+    return '"+447400123456"' if channel == "sms" else '"duty@example.org"'
 
 
 def address_problem(channel: str, address: Any) -> str | None:

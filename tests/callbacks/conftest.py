@@ -26,9 +26,9 @@ from tests.callbacks.stand_ins import (
 from tests.conftest import AppFactory, Clock, PhoneCall
 
 PUBLIC = "https://ivr.example.org"
-FRONT_DOOR_SMS, FRONT_DOOR_EMAIL = "+447700900111", "front-door-duty@example.org"
-EDS_SMS, EDS_EMAIL = "+447700900222", "eds-duty@example.org"
-MANAGER_SMS, MANAGER_EMAIL = "+447700900999", "duty-manager@example.org"
+FRONT_DOOR_SMS, FRONT_DOOR_EMAIL = "+447400123111", "front-door-duty@example.org"
+EDS_SMS, EDS_EMAIL = "+447400123222", "eds-duty@example.org"
+MANAGER_SMS, MANAGER_EMAIL = "+447400123999", "duty-manager@example.org"
 SMS_FROM = "+441189000000"
 CHANNELS: dict[str, Any] = {
     "contacts": {
