@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, not_, select
+from sqlalchemy import ColumnElement, and_, exists, not_, select
 from sqlalchemy.orm import Session
 
 from ivr import audit
@@ -22,18 +22,28 @@ ACTOR = "ivr worker"
 BATCH = 50
 
 
-def overdue(session: Session, now: datetime) -> list[CallbackRequest]:
-    """Requests neither taken nor worked nor escalated, older than the time allowed; locked."""
+def waiting_too_long(now: datetime) -> ColumnElement[bool]:
+    """Neither taken nor worked nor escalated, and older than the time allowed."""
     minutes = outbox().line.config["callbacks"]["acknowledge_within_minutes"]
     done = exists().where(CallbackDone.call_id == CallbackRequest.call_id)
+    return and_(
+        CallbackRequest.taken_at.is_(None),
+        CallbackRequest.escalated_at.is_(None),
+        CallbackRequest.requested_at <= now - timedelta(minutes=minutes),
+        not_(done),
+    )
+
+
+def any_overdue(session: Session, now: datetime) -> bool:
+    found = session.scalar(select(CallbackRequest.id).where(waiting_too_long(now)).limit(1))
+    return found is not None
+
+
+def overdue(session: Session, now: datetime) -> list[CallbackRequest]:
+    """The requests to escalate now, locked (skipping those another worker holds)."""
     query = (
         select(CallbackRequest)
-        .where(
-            CallbackRequest.taken_at.is_(None),
-            CallbackRequest.escalated_at.is_(None),
-            CallbackRequest.requested_at <= now - timedelta(minutes=minutes),
-            not_(done),
-        )
+        .where(waiting_too_long(now))
         .order_by(CallbackRequest.requested_at, CallbackRequest.id)
         .limit(BATCH)
         .with_for_update(skip_locked=True)

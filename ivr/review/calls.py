@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 from werkzeug.wrappers import Response
 
 from ivr import audit, db
+from ivr.messaging.review import callback_record
 from ivr.models import Call
 from ivr.review import advice
 from ivr.review.blueprint import bp
@@ -63,12 +64,14 @@ def _show(call_id: int, *, revealed: bool) -> str:
         audit.write(session, now(), current_user.username, action, reference=found.reference)
         review = session.get(Review, call_id)
         callback = session.get(CallbackDone, call_id)
+        messages = callback_record(session, call_id)
     return render_template(
         "review/call.html",
         call=found,
         advice=advice.sentences(found),
         review=review,
         callback=callback,
+        callback_record=messages,
         revealed=revealed,
         action_form=ActionForm(),
         review_form=ReviewForm(status=review.status if review else None),

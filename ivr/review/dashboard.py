@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 from flask import render_template
 
 from ivr import db
+from ivr.messaging.review import open_count
 from ivr.review import charts, stats
 from ivr.review.blueprint import bp
 from ivr.review.callbacks import open_requests
@@ -22,6 +23,7 @@ def dashboard() -> str:
     month = at - timedelta(days=30)
     with db.reading() as session:
         waiting = open_requests(session)
+        waiting_count = open_count(session)
         windows = [
             stats.window(session, "Today", today),
             stats.window(session, "7 days", at - timedelta(days=7)),
@@ -31,6 +33,7 @@ def dashboard() -> str:
     return render_template(
         "review/dashboard.html",
         waiting=waiting,
+        waiting_count=waiting_count,
         windows=windows,
         outcome_chart=charts.rows(list(windows[2].outcomes.items())),
         hour_chart=charts.columns([(f"{h:02d}", n) for h, n in enumerate(hours)]),
