@@ -24,14 +24,19 @@ from ivr.flow import ADVICE_OUTCOMES, LESSER_OUTCOMES
 from ivr.messaging.models import CHANNELS
 from ivr.messaging.outbox import NEVER_CALLS_BACK
 from ivr.messaging.senders import SMTP_PORTS
-from ivr.messaging.wording import PLACEHOLDERS, messages_file
+from ivr.messaging.wording import ADVICE_PLACEHOLDERS, PLACEHOLDERS, messages_file
 
 SETTINGS = ("sms_from", "email_from", "acknowledge_within_minutes")
 CHANNEL_KEYS = (*CHANNELS, "escalate")
 # A minute at least; a day at most, when the links in the messages expire.
 ACKNOWLEDGE_MINUTES = (1, 1440)
 EMAIL = re.compile(r"[^@\s,;<>\"'()\[\]]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-MESSAGE_KINDS = ("callback", "escalation")
+# Each kind of message, its parts, and what it may be filled with.
+MESSAGE_KINDS = {
+    "callback": (("subject", *CHANNELS), PLACEHOLDERS),
+    "escalation": (("subject", *CHANNELS), PLACEHOLDERS),
+    "advice": (("sms",), ADVICE_PLACEHOLDERS),
+}
 
 
 def check_callbacks(config: Located) -> Iterator[Problem]:
@@ -150,26 +155,35 @@ def check_messages(prompts: Path) -> list[Problem]:
     problems: list[Problem] = []
     if not isinstance(located.get(("messages",)), Mapping):
         return [located.problem(("messages",), "is missing: the words of call-back messages")]
-    for kind in MESSAGE_KINDS:
-        for part in ("subject", *CHANNELS):
-            path = ("messages", kind, part)
-            text = located.get(path)
-            if reason := text_problem(text):
-                problems.append(located.problem(path, reason))
-                continue
-            for _literal, name, _spec, _conv in string.Formatter().parse(text):
-                if name is not None and name not in PLACEHOLDERS:
-                    known = ", ".join(sorted(PLACEHOLDERS))
-                    problems.append(
-                        located.problem(path, f"{{{name}}} is not known; use one of {known}")
-                    )
-    for outcome in sorted(ADVICE_OUTCOMES | LESSER_OUTCOMES | {"none"}):
-        path = ("messages", "reasons", outcome)
-        if reason := text_problem(located.get(path)):
-            problems.append(located.problem(path, f"{reason}: why the caller rang, in words"))
+    for kind, (parts, allowed) in MESSAGE_KINDS.items():
+        for part in parts:
+            problems += check_template(located, ("messages", kind, part), allowed)
+    tables = {
+        "reasons": (ADVICE_OUTCOMES | LESSER_OUTCOMES | {"none"}, "why the caller rang"),
+        "advice_outcomes": (ADVICE_OUTCOMES, "the advice in a sentence"),
+        "advice_records": (ADVICE_OUTCOMES, "what to record"),
+    }
+    for table, (outcomes, what) in tables.items():
+        for outcome in sorted(outcomes):
+            path = ("messages", table, outcome)
+            if reason := text_problem(located.get(path)):
+                problems.append(located.problem(path, f"{reason}: {what}, in words"))
     if text_problem(located.get(("messages", "time_format"))):
         problems.append(located.problem(("messages", "time_format"), "is missing"))
     return problems
+
+
+def check_template(located: Located, path: KeyPath, allowed: frozenset[str]) -> list[Problem]:
+    text = located.get(path)
+    if reason := text_problem(text):
+        return [located.problem(path, reason)]
+    unknown = [
+        name
+        for _literal, name, _spec, _conv in string.Formatter().parse(text)
+        if name is not None and name not in allowed
+    ]
+    known = ", ".join(sorted(allowed))
+    return [located.problem(path, f"{{{n}}} is not known; use one of {known}") for n in unknown]
 
 
 def live_callback_problems(app: Flask) -> list[str]:

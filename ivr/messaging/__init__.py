@@ -29,5 +29,6 @@ def init_app(app: Flask) -> None:
         app.config.setdefault(setting, os.environ.get(variable))
     line = app.extensions["ivr.line"]
     words = wording.Wording(wording.load(Path(app.config["PROMPTS"])), line)
-    app.extensions["ivr.outbox"] = Outbox(words, app.config["SECRET_KEY"], line.clock)
+    texts = bool(app.config["TWILIO_ACCOUNT_SID"] and line.config["callbacks"].get("sms_from"))
+    app.extensions["ivr.outbox"] = Outbox(words, app.config["SECRET_KEY"], line.clock, texts)
     app.register_blueprint(page.bp)

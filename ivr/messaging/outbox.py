@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import phonenumbers
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,6 +36,8 @@ class Outbox:
     wording: Wording
     secret: str
     clock: Clock
+    # Whether this deployment can send texts at all (a Twilio account and a number to send from).
+    texts: bool
 
     @property
     def line(self) -> Line:
@@ -65,6 +68,64 @@ def can_call_back(config: Mapping[str, Any], team: str | None) -> bool:
     if team is None or team in NEVER_CALLS_BACK or team not in duty_teams(config):
         return False
     return any(addresses(config, team).values())
+
+
+def is_mobile(number: str | None) -> bool:
+    """A number a text can reach: a mobile, never a landline, a withheld or a short number."""
+    try:
+        parsed = phonenumbers.parse(number or "")
+    except phonenumbers.NumberParseException:
+        return False
+    mobile = phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.MOBILE
+    return mobile and phonenumbers.is_valid_number(parsed)
+
+
+def can_text_advice(call: Call) -> bool:
+    """Whether "press 2 to get this advice by text" can be offered on this call, truthfully."""
+    box = outbox()
+    advice = box.wording.advice(call.outcome, call.reason)
+    return box.texts and is_mobile(call.caller) and advice is not None
+
+
+def queue_advice_text(session: Session, call: Call, at: datetime) -> OutboxMessage | None:
+    """Queue the advice for the caller's notes, once per call; None where it cannot be sent.
+
+    The text holds the line's name, the reference, the time, the advice and what to record: the
+    call's outcome in words, never an identity or anything the caller said.
+    """
+    found = session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.call_id == call.id, OutboxMessage.purpose == "advice"
+        )
+    ).first()
+    box = outbox()
+    advice = box.wording.advice(call.outcome, call.reason)
+    if found is not None or advice is None or not can_text_advice(call):
+        return found
+    _, body = box.wording.compose(
+        "advice",
+        "sms",
+        reference=call.reference,
+        time=box.wording.office_time(call.started_at),
+        outcome=advice[0],
+        record=advice[1],
+    )
+    message = OutboxMessage(
+        call_id=call.id,
+        purpose="advice",
+        channel="sms",
+        address=call.caller or "",
+        body=body,
+        status="queued",
+        attempts=0,
+        queued_at=at,
+        due_at=at,
+    )
+    session.add(message)
+    session.flush()
+    event(session, call.id, at, "queued", message=message, detail="the advice, to the caller")
+    audit.write(session, at, ACTOR, "advice_text_queued", reference=call.reference)
+    return message
 
 
 def public_base(configured: str | None, request_root: str) -> str:

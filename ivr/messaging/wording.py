@@ -23,6 +23,8 @@ FILE_NAME = "messages.en-GB.yaml"
 PLACEHOLDERS = frozenset(
     {"service_name", "caller_number", "reference", "time", "team_name", "reason", "link", "minutes"}
 )
+# What an advice text to the caller may ask for: nothing about the caller.
+ADVICE_PLACEHOLDERS = frozenset({"service_name", "reference", "time", "outcome", "record"})
 
 
 def messages_file(prompts: Path) -> Path:
@@ -47,6 +49,13 @@ def as_dialled(number: str | None) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
+def lookup(table: Mapping[str, Any], outcome: str | None, reason: str | None) -> str | None:
+    """The words for an outcome, its reason's own where it has some."""
+    if outcome and reason and f"{outcome}.{reason}" in table:
+        return str(table[f"{outcome}.{reason}"])
+    return str(table[outcome]) if outcome in table else None
+
+
 @dataclass(frozen=True)
 class Wording:
     """The message templates, and the line whose facts fill them."""
@@ -60,13 +69,16 @@ class Wording:
 
     def reason(self, outcome: str | None, reason: str | None) -> str:
         """Why they rang, in words: the outcome with its reason where one has words of its own."""
-        reasons = self.words["reasons"]
-        if outcome and reason and f"{outcome}.{reason}" in reasons:
-            return str(reasons[f"{outcome}.{reason}"])
-        return str(reasons.get(outcome or "none", reasons["none"]))
+        return lookup(self.words["reasons"], outcome, reason) or str(self.words["reasons"]["none"])
+
+    def advice(self, outcome: str | None, reason: str | None) -> tuple[str, str] | None:
+        """The advice in a sentence and what to record, or None for an outcome with no advice."""
+        said = lookup(self.words["advice_outcomes"], outcome, reason)
+        record = lookup(self.words["advice_records"], outcome, reason)
+        return (said, record) if said and record else None
 
     def compose(self, kind: str, channel: str, **fields: str) -> tuple[str, str]:
-        """The subject and the body of one message: `kind` callback or escalation."""
+        """The subject and the body of one message: `kind` callback, escalation or advice."""
         templates = self.words[kind]
         filled = {"service_name": str(self.line.config["service_name"]), **fields}
         subject = templates["subject"].format_map(filled) if channel == "email" else ""
