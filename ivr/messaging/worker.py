@@ -25,8 +25,10 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
 
 from ivr import audit, db
+from ivr.logs import mask
 from ivr.messaging import escalation, senders, tokens
 from ivr.messaging.models import OutboxMessage
 from ivr.messaging.outbox import event, outbox
@@ -131,56 +133,13 @@ class Worker:
                 return
             call = session.get(Call, message.call_id)
             reference = call.reference if call else ""
-            where = f"{message.channel} to {message.address}"
             message.claimed_until = None
             if failure is None:
-                message.status, message.sent_at, message.provider_ref = "sent", now, sent
-                message.last_error = None
-                event(session, message.call_id, now, "sent", message=message, detail=where)
-                audit.write(
-                    session,
-                    now,
-                    ACTOR,
-                    "callback_message_sent",
-                    reference=reference,
-                    purpose=message.purpose,
-                    channel=message.channel,
-                    to=message.address,
-                )
-                return
-            message.last_error = failure.why
-            if failure.permanent or now - message.queued_at >= tokens.VALID_FOR:
-                why = failure.why if failure.permanent else f"not sent within a day: {failure.why}"
-                message.status, message.last_error = "failed", why
-                event(session, message.call_id, now, "failed", message=message, detail=why)
-                audit.write(
-                    session,
-                    now,
-                    ACTOR,
-                    "callback_message_failed",
-                    reference=reference,
-                    purpose=message.purpose,
-                    channel=message.channel,
-                    to=message.address,
-                    why=why,
-                )
-                log.error("a %s message for call %s failed: %s", message.channel, reference, why)
-                return
-            message.status, message.due_at = "queued", now + backoff(message.attempts)
-            event(
-                session,
-                message.call_id,
-                now,
-                "retry",
-                message=message,
-                detail=f"{failure.why}; trying again after {message.due_at:%H:%M:%S} UTC",
-            )
-            log.warning(
-                "a %s message for call %s will be retried: %s",
-                message.channel,
-                reference,
-                failure.why,
-            )
+                sent_now(session, message, reference, now, sent)
+            elif failure.permanent or now - message.queued_at >= tokens.VALID_FOR:
+                failed(session, message, reference, now, failure)
+            else:
+                retry_later(session, message, reference, now, failure)
 
     def deliver_one(self) -> bool:
         """Claim, send and record one message; False when none is due."""
@@ -235,6 +194,82 @@ class Worker:
                 log.exception("the call-back worker hit an error; trying again shortly")
             stop.wait(poll_seconds)
         log.info("call-back worker %s stopped", self.name)
+
+
+def recipient(message: OutboxMessage) -> str:
+    """Who a message went to, as the audit log and the log keep it: never a caller's number,
+    which would outlive the call's record there."""
+    return "the caller" if message.purpose == "advice" else message.address
+
+
+def loggable(message: OutboxMessage, why: str) -> str:
+    """A failure as the log may say it: Twilio's words can quote the number."""
+    return why.replace(message.address, mask(message.address) or "")
+
+
+def sent_now(
+    session: Session, message: OutboxMessage, reference: str, now: datetime, ref: str | None
+) -> None:
+    message.status, message.sent_at, message.provider_ref = "sent", now, ref
+    message.last_error = None
+    where = f"{message.channel} to {message.address}"
+    event(session, message.call_id, now, "sent", message=message, detail=where)
+    audit.write(
+        session,
+        now,
+        ACTOR,
+        "callback_message_sent",
+        reference=reference,
+        purpose=message.purpose,
+        channel=message.channel,
+        to=recipient(message),
+    )
+
+
+def failed(
+    session: Session,
+    message: OutboxMessage,
+    reference: str,
+    now: datetime,
+    failure: senders.SendFailed,
+) -> None:
+    """Refused for good, or still not sent after a day (its link has expired): say why."""
+    why = failure.why if failure.permanent else f"not sent within a day: {failure.why}"
+    message.status, message.last_error = "failed", why[:500]
+    event(session, message.call_id, now, "failed", message=message, detail=why)
+    audit.write(
+        session,
+        now,
+        ACTOR,
+        "callback_message_failed",
+        reference=reference,
+        purpose=message.purpose,
+        channel=message.channel,
+        to=recipient(message),
+        why=loggable(message, why),
+    )
+    log.error(
+        "a %s message for call %s failed: %s", message.channel, reference, loggable(message, why)
+    )
+
+
+def retry_later(
+    session: Session,
+    message: OutboxMessage,
+    reference: str,
+    now: datetime,
+    failure: senders.SendFailed,
+) -> None:
+    message.status, message.last_error = "queued", failure.why
+    message.due_at = now + backoff(message.attempts)
+    detail = f"{failure.why}; trying again after {message.due_at:%H:%M:%S} UTC"
+    event(session, message.call_id, now, "retry", message=message, detail=detail)
+    log.warning(
+        "a %s message for call %s will be retried: %s",
+        message.channel,
+        reference,
+        loggable(message, failure.why),
+    )
 
 
 @click.command("worker")

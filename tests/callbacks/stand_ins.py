@@ -75,6 +75,7 @@ class FakeTwilio:
             status = 401
         if status != 201:
             code, text = TWILIO_ERRORS[status]
+            text = text.replace("The 'To' number", f"The 'To' number {form.get('To', '')}")
             more = f"https://www.twilio.com/docs/errors/{code}"
             return status, {"code": code, "message": text, "more_info": more, "status": status}
         sid = "SM" + secrets.token_hex(16)

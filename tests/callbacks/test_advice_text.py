@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ivr import db
 from ivr.messaging.outbox import can_text_advice, queue_advice_text
-from ivr.models import Call
+from ivr.models import AuditEntry, Call
 from tests.callbacks.conftest import SMS_FROM, deliver, messages
 from tests.callbacks.stand_ins import FakeTwilio
 from tests.conftest import AppFactory, Clock, PhoneCall
@@ -77,3 +77,18 @@ def test_no_advice_text_without_advice(line: Flask, clock: Clock) -> None:
 def test_no_advice_text_where_texts_cannot_be_sent(make_app: AppFactory, clock: Clock) -> None:
     app = make_app({"TWILIO_ACCOUNT_SID": None})
     assert queue(app, advised(app, MOBILE), clock) == (False, None)
+
+
+def test_the_callers_number_stays_out_of_the_audit_log_and_the_log(
+    line: Flask, clock: Clock, twilio: FakeTwilio, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Audit entries outlive call records; a failure Twilio words with the number is masked."""
+    queue(line, advised(line, MOBILE), clock)
+    twilio.fail_next(400)
+    deliver(line)
+    with line.app_context(), db.reading() as session:
+        entries = {e.action: str(e.detail) for e in session.scalars(select(AuditEntry))}
+    assert "the caller" in entries["callback_message_failed"]
+    assert "is not a valid phone number" in entries["callback_message_failed"]
+    assert not any(MOBILE in detail for detail in entries.values())
+    assert MOBILE not in caplog.text
