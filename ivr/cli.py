@@ -185,11 +185,13 @@ def show_call(reference: str) -> None:
         data = export.record(found)
         write(session, utc_now(), command_line_actor(), "view_call", reference=reference)
     for name in export.FIELDS:
-        if name != "steps":
+        if name not in ("steps", "callback"):
             click.echo(f"{name:18} {'-' if data[name] is None else data[name]}")
     click.echo("steps:")
     for step in data["steps"]:
         click.echo(f"  {step['at']}  {step['step']:34} {step['input'] or '-':12} {step['kind']}")
+    for event in data["callback"]:
+        click.echo(f"  {event['at']}  call back: {event['event']} {event['detail']}")
 
 
 @calls.command("export")

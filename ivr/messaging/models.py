@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
-from ivr.models import Base, UTCDateTime
+from ivr.models import Base, Call, UTCDateTime, iso
 
 # What a message is for: a request sent to a team, its escalation, or advice texted to a caller.
 PURPOSES = ("callback", "escalation", "advice")
@@ -85,6 +85,14 @@ class OutboxEvent(Base):
         ForeignKey("outbox_messages.id", ondelete="CASCADE")
     )
     at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # queued, sent, retry, failed, taken, escalated
+    # requested, queued, sent, retry, failed, taken, escalated
     event: Mapped[str] = mapped_column(String(16))
     detail: Mapped[str] = mapped_column(String(500), default="")
+
+    # `Call.outbox_events`, for the record of a call; the database deletes them with the call.
+    call: Mapped[Call] = relationship(
+        backref=backref("outbox_events", order_by="OutboxEvent.id", passive_deletes=True)
+    )
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"event": self.event, "at": iso(self.at), "detail": self.detail}
