@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -51,3 +52,26 @@ def test_the_dashboard_counts_every_open_request(
     client = supervised.test_client()
     login(client, "sam")
     assert "Call-back requests waiting: 2" in client.get("/review/").get_data(as_text=True)
+
+
+def test_a_request_can_be_marked_done_from_the_calls_own_page(
+    supervised: Flask, requested: Callable[[], int]
+) -> None:
+    request_id = requested()
+    client = supervised.test_client()
+    login(client, "sam")
+    call_id = request_row(supervised, request_id).call_id
+    page = client.get(f"/review/calls/{call_id}").get_data(as_text=True)
+    assert "Mark call back done" in page
+    token = re.search(
+        r'class="callback-done">\s*<input type="hidden" name="csrf_token" value="([^"]+)"', page
+    )
+    assert token is not None
+    done = client.post(
+        f"/review/callbacks/{call_id}/done", data={"csrf_token": token.group(1), "note": "rang"}
+    )
+    assert done.status_code == 302
+    assert "Call-back requests waiting: 0" in client.get("/review/").get_data(as_text=True)
+    assert "Mark call back done" not in client.get(f"/review/calls/{call_id}").get_data(
+        as_text=True
+    )
