@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import flask
 import phonenumbers
 from flask import current_app
 from sqlalchemy import select
@@ -128,9 +129,10 @@ def queue_advice_text(session: Session, call: Call, at: datetime) -> OutboxMessa
     return message
 
 
-def public_base(configured: str | None, request_root: str) -> str:
-    """IVR_PUBLIC_URL when set (behind a proxy the request's own host is not the public one)."""
-    return (configured or request_root).rstrip("/")
+def public_link_base() -> str:
+    """Where links point: IVR_PUBLIC_URL (behind a proxy the request's own host is not the
+    public one), else the address this webhook came in on."""
+    return (current_app.config.get("PUBLIC_URL") or flask.request.url_root).rstrip("/")
 
 
 def request_callback(
