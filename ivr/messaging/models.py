@@ -13,12 +13,7 @@ from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from ivr.models import Base, Call, UTCDateTime, iso
 
-# What a message is for: a request sent to a team, its escalation, or advice texted to a caller.
-PURPOSES = ("callback", "escalation", "advice")
 CHANNELS = ("sms", "email")
-# queued: waiting for a worker (again, after a failure that may pass); sending: claimed by a
-# worker until claimed_until; sent; failed: refused for good, with why.
-STATUSES = ("queued", "sending", "sent", "failed")
 
 
 class CallbackRequest(Base):
@@ -52,11 +47,14 @@ class OutboxMessage(Base):
     request_id: Mapped[int | None] = mapped_column(
         ForeignKey("callback_requests.id", ondelete="CASCADE"), index=True
     )
+    # callback (a request sent to a team), escalation, or advice (texted to the caller)
     purpose: Mapped[str] = mapped_column(String(16))
     channel: Mapped[str] = mapped_column(String(8))
     address: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(String(200), default="")
     body: Mapped[str] = mapped_column(Text)
+    # queued: waiting for a worker (again, after a failure that may pass); sending: claimed by a
+    # worker until claimed_until; sent; failed: refused for good, with why
     status: Mapped[str] = mapped_column(String(16), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime())
