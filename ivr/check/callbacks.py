@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Iterator, Mapping
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,6 +21,7 @@ from ivr.check.contacts import number_problem
 from ivr.check.loading import load
 from ivr.check.located import KeyPath, Located, Problem
 from ivr.check.sections import text_problem, unknown_keys
+from ivr.config import prompts_dir
 from ivr.flow import ADVICE_OUTCOMES, LESSER_OUTCOMES
 from ivr.messaging.models import CHANNELS
 from ivr.messaging.outbox import NEVER_CALLS_BACK
@@ -147,9 +149,13 @@ def check_sender(config: Located, key: str, needed: bool) -> Iterator[Problem]:
         yield config.problem(path, why)
 
 
-def check_messages(prompts: Path) -> list[Problem]:
-    """The messages' words: every kind and channel there, filled only from what a record has."""
-    located = load(messages_file(prompts))
+def check_messages(prompts: Traversable) -> list[Problem]:
+    """The messages' words: every kind and channel there, filled only from what a record has.
+
+    They are read from the directory of the prompts file checked (the one in use by default).
+    """
+    directory = prompts.parent if isinstance(prompts, Path) else prompts_dir()
+    located = load(messages_file(directory))
     if isinstance(located, Problem):
         return [located]
     problems: list[Problem] = []

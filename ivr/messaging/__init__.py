@@ -8,7 +8,6 @@ from a one-time link (`page`); one not taken in time is escalated (`escalation`)
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from flask import Flask
 
@@ -20,15 +19,13 @@ ENVIRONMENT = {
 
 
 def init_app(app: Flask) -> None:
-    """The senders' settings from the environment (tests pass them instead), the outbox's
-    words and key, and the page."""
-    from ivr.messaging import page, wording
-    from ivr.messaging.outbox import Outbox
+    """The senders' settings from the environment (tests pass them instead), and the page.
+
+    The outbox itself is built on first use (`outbox.outbox`), so an app whose config cannot be
+    read still starts and answers callers with the safe guidance.
+    """
+    from ivr.messaging import page
 
     for setting, variable in ENVIRONMENT.items():
         app.config.setdefault(setting, os.environ.get(variable))
-    line = app.extensions["ivr.line"]
-    words = wording.Wording(wording.load(Path(app.config["PROMPTS"])), line)
-    texts = bool(app.config["TWILIO_ACCOUNT_SID"] and line.config["callbacks"].get("sms_from"))
-    app.extensions["ivr.outbox"] = Outbox(words, app.config["SECRET_KEY"], line.clock, texts)
     app.register_blueprint(page.bp)

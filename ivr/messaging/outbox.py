@@ -19,10 +19,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ivr import audit
+from ivr.config import prompts_dir
 from ivr.line import Clock, Line
 from ivr.messaging import tokens
 from ivr.messaging.models import CHANNELS, CallbackRequest, OutboxEvent, OutboxMessage
-from ivr.messaging.wording import Wording, as_dialled
+from ivr.messaging.wording import Wording, as_dialled, load
 from ivr.models import Call
 
 ACTOR = "line"
@@ -46,7 +47,16 @@ class Outbox:
 
 
 def outbox() -> Outbox:
-    return current_app.extensions["ivr.outbox"]
+    """This app's outbox, made once from its line, its prompts directory and its secret."""
+    found: Outbox | None = current_app.extensions.get("ivr.outbox")
+    if found is None:
+        config = current_app.config
+        line: Line = current_app.extensions["ivr.line"]
+        words = Wording(load(prompts_dir(config["PROMPTS"])), line)
+        texts = bool(config["TWILIO_ACCOUNT_SID"] and line.config["callbacks"].get("sms_from"))
+        found = Outbox(words, config["SECRET_KEY"], line.clock, texts)
+        current_app.extensions["ivr.outbox"] = found
+    return found
 
 
 def addresses(config: Mapping[str, Any], team: str, *, escalate: bool = False) -> dict[str, list]:

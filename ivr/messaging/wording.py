@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
+from importlib.resources.abc import Traversable
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import phonenumbers
 
-from ivr.config import DEFAULT_PROMPTS, read_yaml
+from ivr.config import DEFAULT_PROMPTS_DIR, read_yaml
 from ivr.line import Line
 
 FILE_NAME = "messages.en-GB.yaml"
@@ -27,15 +27,15 @@ PLACEHOLDERS = frozenset(
 ADVICE_PLACEHOLDERS = frozenset({"service_name", "reference", "time", "outcome", "record"})
 
 
-def messages_file(prompts: Path) -> Path:
-    """The messages' words beside the line's own prompts (a file, or their folder); a set of
-    prompts without its own keeps the shipped words."""
-    beside = (prompts if prompts.is_dir() else prompts.parent) / FILE_NAME
-    return beside if beside.exists() else DEFAULT_PROMPTS.parent / FILE_NAME
+def messages_file(directory: Traversable) -> Traversable:
+    """The messages' words in the prompts directory in use; a directory without its own keeps
+    the shipped words."""
+    beside = directory / FILE_NAME
+    return beside if beside.is_file() else DEFAULT_PROMPTS_DIR / FILE_NAME
 
 
-def load(prompts: Path) -> Mapping[str, Any]:
-    return read_yaml(messages_file(prompts))["messages"]
+def load(directory: Traversable) -> Mapping[str, Any]:
+    return read_yaml(messages_file(directory))["messages"]
 
 
 def as_dialled(number: str | None) -> str:
