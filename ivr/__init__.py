@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Flask
 
-from ivr import db, headers, health, logs, metrics, proxies, review, voice
+from ivr import db, headers, health, logs, messaging, metrics, proxies, review, voice
 from ivr.config import load_config, load_prompts, merge, prompts_dir
 from ivr.line import Clock, Line, utc_now
 
@@ -76,6 +76,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     review.init_app(app)
     headers.init_app(app)
     proxies.init_app(app)
+    messaging.init_app(app)
     return app
 
 

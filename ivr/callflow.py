@@ -9,12 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+from sqlalchemy.orm import Session, object_session
 from transitions import EventData
 
 from ivr import records
 from ivr.flow import INITIAL, KEY_TRIGGERS, ROUTE_STARTS, STATES, State
 from ivr.line import Line, dialable
 from ivr.machine import DIAL_TRIGGERS, call_machine
+from ivr.messaging import outbox
 from ivr.models import Call
 
 # What the line says before a prompt heard again: silence, a wrong answer, or "*" (nothing).
@@ -100,6 +102,18 @@ class CallFlow:
             and dialable(self.call.caller)
         )
 
+    def advice_text_offered(self, _event: EventData | None = None) -> bool:
+        """A mobile caller, advice given, and texts that can be sent (ivr.messaging)."""
+        return outbox.can_text_advice(self.call)
+
+    @property
+    def session(self) -> Session:
+        """The webhook's own transaction: messages are queued in it, or not at all."""
+        found = object_session(self.call)
+        if found is None:
+            raise RuntimeError("a call's flow needs the call loaded from the database")
+        return found
+
     def came_from(self, question: str) -> bool:
         """Whether the question before this one was `question`: where "9" goes back to."""
         trail = self.call.trail
@@ -141,6 +155,9 @@ class CallFlow:
             call.transfer_status = None
         if state.name == "callback":
             call.callback_requested = True
+            outbox.request_callback(self.session, call, self.now, outbox.public_link_base())
+        if state.name == "advice_texted":
+            outbox.queue_advice_text(self.session, call, self.now)
         if state.kind == "final":
             records.finish(call, self.now)
 

@@ -35,6 +35,7 @@ from ivr.config import PROMPTS_FILE, prompt_file, prompts_dir
 from ivr.golive import live_problems, shown_url, unreachable
 from ivr.graph import mermaid
 from ivr.line import example_number, utc_now
+from ivr.messaging.worker import beside_server, worker_command
 from ivr.models import Call, iso
 from ivr.phone import (
     CallLog,
@@ -119,7 +120,8 @@ def main() -> None:
     envvar="IVR_WORKERS",
     help="gunicorn workers; more than one needs PostgreSQL.",
 )
-def serve(host: str, port: int, workers: int) -> None:
+@click.option("--no-worker", is_flag=True, help="Leave call-back messages to `ivr worker`.")
+def serve(host: str, port: int, workers: int, no_worker: bool) -> None:
     """Serve Twilio's webhooks with gunicorn.
 
     First every check of `ivr check`: a line that starts can answer every call, so a mistake in
@@ -138,7 +140,8 @@ def serve(host: str, port: int, workers: int) -> None:
     app = line_app()
     warn_local_token(app)
     ensure_free(host, port)
-    run(f"{host}:{port}", workers, app.extensions["ivr.line"])
+    with beside_server(enabled=not no_worker):
+        run(f"{host}:{port}", workers, app.extensions["ivr.line"])
 
 
 def ensure_free(host: str, port: int) -> None:
@@ -296,11 +299,13 @@ def show_call(reference: str) -> None:
         data = escaped(export.record(found))
         write(session, utc_now(), command_line_actor(), "view_call", reference=reference)
     for name in export.FIELDS:
-        if name != "steps":
+        if name not in ("steps", "callback"):
             click.echo(f"{name:18} {'-' if data[name] is None else data[name]}")
     click.echo("steps:")
     for step in data["steps"]:
         click.echo(f"  {step['at']}  {step['step']:34} {step['input'] or '-':12} {step['kind']}")
+    for event in data["callback"]:
+        click.echo(f"  {event['at']}  call back: {event['event']} {event['detail']}")
 
 
 @calls.command("export")
@@ -384,3 +389,4 @@ def graph() -> None:
 main.add_command(users)
 main.add_command(audit_command)
 main.add_command(seed.command)
+main.add_command(worker_command)

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from ivr.messaging.models import OutboxEvent
 from ivr.models import Call, iso
 
 FIELDS = (
@@ -30,6 +31,7 @@ FIELDS = (
     "transfer_to",
     "transfer_status",
     "callback_requested",
+    "callback",
     "status",
 )
 BATCH = 500
@@ -55,13 +57,20 @@ def record(call: Call) -> dict[str, Any]:
         "transfer_to": call.transfer_to,
         "transfer_status": call.transfer_status,
         "callback_requested": call.callback_requested,
+        "callback": [event.as_dict() for event in callback_events(call)],
         "status": call.status,
     }
 
 
+def callback_events(call: Call) -> list[OutboxEvent]:
+    """Each call-back request's and message's events (ivr.messaging), oldest first."""
+    return list(call.outbox_events)  # type: ignore[attr-defined]
+
+
 def calls(db: Session, since: datetime | None = None) -> Iterator[Call]:
     """Every call, oldest first, fetched in batches so memory stays flat however many there are."""
-    query = select(Call).options(selectinload(Call.steps)).order_by(Call.id)
+    events = selectinload(Call.outbox_events)  # type: ignore[attr-defined]
+    query = select(Call).options(selectinload(Call.steps), events).order_by(Call.id)
     if since is not None:
         query = query.where(Call.started_at >= since)
     result = db.scalars(query.execution_options(yield_per=BATCH))
@@ -93,12 +102,17 @@ def inert(value: Any) -> Any:
     return value
 
 
+def fold_events(events: list[dict[str, Any]]) -> str:
+    """Call-back events in one readable cell: "12:01:05 sent sms to +44...; ..."."""
+    return "; ".join(f"{(e['at'] or '')[11:19]} {e['event']} {e['detail']}".strip() for e in events)
+
+
 def csv_lines(records: Iterator[dict[str, Any]]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=FIELDS)
     writer.writeheader()
     for row in records:
-        cells = {**row, "steps": fold_steps(row["steps"])}
+        cells = {**row, "steps": fold_steps(row["steps"]), "callback": fold_events(row["callback"])}
         writer.writerow({name: inert(value) for name, value in cells.items()})
         yield buffer.getvalue()
         buffer.seek(0)

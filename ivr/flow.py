@@ -202,6 +202,7 @@ _PRESS_0_FOR_ADVICE = (
     ("seek_advice_press_0_out_of_hours", "office_is_closed"),
 )
 _ADVICE_KEYS = (("advice_keys", "office_is_open"), ("advice_keys_out_of_hours", "office_is_closed"))
+_BY_TEXT = ("advice_text_key", "advice_text_offered")
 
 
 def _advice(
@@ -209,13 +210,16 @@ def _advice(
     outcome: str,
     *says: str | tuple[str, str],
     reason: str | None = None,
-    keys: tuple[str | tuple[str, str], ...] = _ADVICE_KEYS,
+    keys: tuple[str | tuple[str, str], ...] = (*_ADVICE_KEYS, _BY_TEXT),
 ) -> State:
-    """An outcome the caller hears, then the reference read twice, then 1 again, 0 a person."""
+    """An outcome the caller hears, then the reference read twice, then 1 again, 0 a person,
+    and on a mobile 2 for the advice by text (ivr.messaging)."""
+    by_text = _keys(k2=Route("advice_texted", _BY_TEXT[1])) if _BY_TEXT in keys else {}
     return State(
         name,
         "advice",
         _say(*says, "reference", *keys),
+        by_text,
         outcome=outcome,
         reason=reason,
         on_silence="goodbye",
@@ -432,6 +436,7 @@ def _declare() -> dict[str, State]:
         State("goodbye", "final", _say("goodbye")),
         State("after_referral", "final", _say("record_after_referral", "reference", "goodbye")),
         State("callback", "final", _say("callback_confirmed", "goodbye")),
+        State("advice_texted", "final", _say("advice_text_sent", "goodbye")),
         State(
             "closing",
             "final",

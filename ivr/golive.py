@@ -17,6 +17,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from ivr import db, local_token_path
 from ivr.check import check
+from ivr.check.callbacks import live_callback_problems
 from ivr.config import PROMPTS_FILE, prompt_file, prompts_dir
 from ivr.server import default_workers
 
@@ -29,6 +30,7 @@ def live_problems(app: Flask) -> list[str]:
         *database_problems(app.config["DATABASE_URL"], os.environ.get("IVR_WORKERS")),
         *reachability_problems(app),
         *config_problems(app),
+        *live_callback_problems(app),
     ]
 
 

@@ -38,9 +38,10 @@ class Served:
     process: subprocess.Popen[bytes]
 
     def workers(self) -> list[int]:
-        """The gunicorn workers' pids: the master's children."""
+        """The gunicorn workers' pids: the master's children, less its call-back worker."""
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        return [int(pid) for pid in children.read_text().split()]
+        pids = [int(pid) for pid in children.read_text().split()]
+        return [pid for pid in pids if b"worker" not in command_line(pid)]
 
 
 @contextmanager
@@ -74,6 +75,13 @@ def serving(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def command_line(pid: int) -> list[bytes]:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except FileNotFoundError:
+        return []
 
 
 def wait_until_healthy(served: Served) -> None:

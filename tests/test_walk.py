@@ -8,9 +8,11 @@ from datetime import UTC, datetime
 from itertools import count
 
 import pytest
+from flask import Flask
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
+from ivr import create_app
 from ivr.callflow import CallFlow
 from ivr.config import load_config, load_prompts, merge
 from ivr.flow import INITIAL, STATES
@@ -35,11 +37,39 @@ CALLER = "+447911123456"
 SERIAL = count()
 
 
+# The front door has a call-back channel and texts can be sent, so the walk reaches the call-back
+# and the advice by text too.
+CHANNEL = {
+    "contacts": {"front_door": {"callbacks": {"sms": [CALLER]}}},
+    "callbacks": {"sms_from": "+441189000000"},
+}
+
+
 @pytest.fixture(scope="module")
 def line() -> Line:
-    # The front door has a call-back channel, so the walk reaches the call-back too.
-    config = merge(load_config(), {"contacts": {"front_door": {"callbacks": {"sms": [CALLER]}}}})
+    config = merge(load_config(), CHANNEL)
     return Line(config, load_prompts(), lambda: datetime(2026, 11, 25, 11, 0, tzinfo=UTC))
+
+
+@pytest.fixture(scope="module")
+def app(line: Line) -> Flask:
+    """The app whose outbox (ivr.messaging) the call-back and the advice text are queued in."""
+    return create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": "sqlite://",
+            "TWILIO_AUTH_TOKEN": "walk-token",
+            "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+            "CONFIG": CHANNEL,
+            "CLOCK": line.clock,
+        }
+    )
+
+
+@pytest.fixture(autouse=True)
+def in_a_webhook(app: Flask) -> Iterator[None]:
+    with app.test_request_context():
+        yield
 
 
 @pytest.fixture

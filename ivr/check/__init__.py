@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from importlib.resources.abc import Traversable
 
+from ivr.check.callbacks import check_messages
 from ivr.check.config import check_config
 from ivr.check.loading import load, load_config
 from ivr.check.located import Problem
@@ -38,4 +39,5 @@ def check(
         problems.append(prompts)
     else:
         problems += check_prompts(prompts, None if isinstance(config, list) else config)
+    problems += check_messages(prompts_path)
     return problems

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 
 from limits import parse_many
 
+from ivr.check.callbacks import check_callbacks
 from ivr.check.contacts import check_contacts, check_duty
 from ivr.check.located import Located, Problem
 from ivr.check.sections import (
@@ -32,6 +33,7 @@ CONFIG_KEYS = (
     "metrics",
     "review",
     "retention",
+    "callbacks",
 )
 VOICE_KEYS = ("language", "name")
 # Twilio's limits where it has them (Dial timeout 5-600 s), and sane bounds for a caller otherwise.
@@ -63,6 +65,7 @@ def check_config(config: Located) -> list[Problem]:
         *check_menus(config),
         *check_operations(config),
         *check_review(config),
+        *check_callbacks(config),
     ]
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from werkzeug.wrappers import Response
 
 from ivr import audit, db
+from ivr.messaging.review import callback_record
 from ivr.models import AuditEntry, Call
 from ivr.review import advice, words
 from ivr.review.blueprint import bp
@@ -141,6 +142,7 @@ def _show(call_id: int, *, revealed: bool) -> str:
         history = _history(session, found.reference)
         previous_id, next_id = _neighbours(session, found)
         timeline = [words.moment(line, s.step, s.kind, s.input, s.at) for s in found.steps]
+        messages = callback_record(session, call_id)
     return render_template(
         "review/call.html",
         call=found,
@@ -152,6 +154,7 @@ def _show(call_id: int, *, revealed: bool) -> str:
         history=history,
         previous_id=previous_id,
         next_id=next_id,
+        callback_record=messages,
         revealed=revealed,
         action_form=ActionForm(),
         callback_form=CallbackForm(formdata=None),

@@ -1,0 +1,216 @@
+"""The call-back checks: every address a request is sent to must be able to receive it.
+
+A call back promised to a caller and texted to a mistyped number reaches no one, so each team's
+numbers (E.164) and e-mail addresses are checked as written, and `ivr check --live` fails where
+a channel is configured that this deployment cannot send on.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Iterator, Mapping
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask
+
+from ivr.check.contacts import number_problem
+from ivr.check.loading import load
+from ivr.check.located import KeyPath, Located, Problem
+from ivr.check.sections import text_problem, unknown_keys
+from ivr.config import prompts_dir
+from ivr.flow import ADVICE_OUTCOMES, LESSER_OUTCOMES
+from ivr.messaging.models import CHANNELS
+from ivr.messaging.outbox import NEVER_CALLS_BACK
+from ivr.messaging.senders import SMTP_PORTS
+from ivr.messaging.wording import ADVICE_PLACEHOLDERS, PLACEHOLDERS, messages_file
+
+SETTINGS = ("sms_from", "email_from", "acknowledge_within_minutes")
+CHANNEL_KEYS = (*CHANNELS, "escalate")
+# A minute at least; a day at most, when the links in the messages expire.
+ACKNOWLEDGE_MINUTES = (1, 1440)
+EMAIL = re.compile(r"[^@\s,;<>\"'()\[\]]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+# Each kind of message, its parts, and what it may be filled with.
+MESSAGE_KINDS = {
+    "callback": (("subject", *CHANNELS), PLACEHOLDERS),
+    "escalation": (("subject", *CHANNELS), PLACEHOLDERS),
+    "advice": (("sms",), ADVICE_PLACEHOLDERS),
+}
+
+
+def check_callbacks(config: Located) -> Iterator[Problem]:
+    """The callbacks section, each team's call-back channel, and who the messages come from."""
+    yield from unknown_keys(config, ("callbacks",), SETTINGS)
+    minutes = config.get(("callbacks", "acknowledge_within_minutes"))
+    low, high = ACKNOWLEDGE_MINUTES
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not low <= minutes <= high:
+        yield config.problem(
+            ("callbacks", "acknowledge_within_minutes"),
+            f"{minutes!r} is not a whole number of minutes from {low} to {high}",
+        )
+    duty = config.get(("duty",))
+    duty_teams = (
+        {v for v in duty.values() if isinstance(v, str)} if isinstance(duty, Mapping) else set()
+    )
+    for key in channel_teams(config.data):
+        yield from check_channel(config, ("contacts", key, "callbacks"), key, duty_teams)
+    used = channels_in_use(config.data)
+    yield from check_sender(config, "sms_from", "sms" in used)
+    yield from check_sender(config, "email_from", "email" in used)
+
+
+def channel_teams(config: Mapping[str, Any]) -> list[Any]:
+    contacts = config.get("contacts")
+    if not isinstance(contacts, Mapping):
+        return []
+    return [k for k, c in contacts.items() if isinstance(c, Mapping) and "callbacks" in c]
+
+
+def addresses_at(config: Mapping[str, Any], team: Any) -> Iterator[tuple[KeyPath, str, Any]]:
+    """Every address list of a team's channel: its path, its channel, and what is written."""
+    section = config["contacts"][team]["callbacks"]
+    path = ("contacts", team, "callbacks")
+    if not isinstance(section, Mapping):
+        return
+    escalate = section.get("escalate")
+    for where, part in ((path, section), ((*path, "escalate"), escalate)):
+        if isinstance(part, Mapping):
+            for channel in CHANNELS:
+                if channel in part:
+                    yield (*where, channel), channel, part[channel]
+
+
+def channels_in_use(config: Mapping[str, Any]) -> set[str]:
+    """The channels some team has an address on."""
+    return {
+        channel
+        for team in channel_teams(config)
+        for _path, channel, listed in addresses_at(config, team)
+        if isinstance(listed, list) and listed
+    }
+
+
+def check_channel(
+    config: Located, path: KeyPath, team: Any, duty_teams: set[Any]
+) -> Iterator[Problem]:
+    """One team's channel: only a duty team's, each address one that can receive a message."""
+    section = config.get(path)
+    if not isinstance(section, Mapping):
+        yield config.problem(path, f"must be a mapping of sms, email and escalate, not {section!r}")
+        return
+    if team in NEVER_CALLS_BACK or team not in duty_teams:
+        yield config.problem(path, "only a duty team (duty: ...) can be asked for a call back")
+    yield from unknown_keys(config, path, CHANNEL_KEYS)
+    escalate = section.get("escalate")
+    if escalate is not None and not isinstance(escalate, Mapping):
+        yield config.problem((*path, "escalate"), "must be a mapping of sms and email lists")
+    yield from unknown_keys(config, (*path, "escalate"), CHANNELS)
+    for where, channel, listed in addresses_at(config.data, team):
+        yield from check_addresses(config, where, channel, listed)
+
+
+def check_addresses(config: Located, path: KeyPath, channel: str, listed: Any) -> Iterator[Problem]:
+    if not isinstance(listed, list):
+        yield config.problem(path, f"must be a list, e.g. [{example(channel)}], not {listed!r}")
+        return
+    for index, address in enumerate(listed):
+        if why := address_problem(channel, address):
+            yield config.problem((*path, index), why)
+
+
+def example(channel: str) -> str:
+    return '"+447400123456"' if channel == "sms" else '"duty@example.org"'
+
+
+def address_problem(channel: str, address: Any) -> str | None:
+    """Why a text or an e-mail could not be sent to `address`, or None when it could."""
+    if reason := text_problem(address):
+        return reason
+    if channel == "sms":
+        return number_problem(address, dial=True)
+    if not EMAIL.fullmatch(address):
+        return f"{address!r} is not an e-mail address such as duty@example.org"
+    return None
+
+
+def check_sender(config: Located, key: str, needed: bool) -> Iterator[Problem]:
+    """Who the messages come from: needed once a team has an address on that channel."""
+    path = ("callbacks", key)
+    value = config.get(path)
+    channel = "sms" if key == "sms_from" else "email"
+    if value is None:
+        if needed:
+            yield config.problem(path, f"is missing: a team has {channel} call backs")
+        return
+    if why := address_problem(channel, value):
+        yield config.problem(path, why)
+
+
+def check_messages(prompts: Traversable) -> list[Problem]:
+    """The messages' words: every kind and channel there, filled only from what a record has.
+
+    They are read from the directory of the prompts file checked (the one in use by default).
+    """
+    directory = prompts.parent if isinstance(prompts, Path) else prompts_dir()
+    located = load(messages_file(directory))
+    if isinstance(located, Problem):
+        return [located]
+    problems: list[Problem] = []
+    if not isinstance(located.get(("messages",)), Mapping):
+        return [located.problem(("messages",), "is missing: the words of call-back messages")]
+    for kind, (parts, allowed) in MESSAGE_KINDS.items():
+        for part in parts:
+            problems += check_template(located, ("messages", kind, part), allowed)
+    tables = {
+        "reasons": (ADVICE_OUTCOMES | LESSER_OUTCOMES | {"none"}, "why the caller rang"),
+        "advice_outcomes": (ADVICE_OUTCOMES, "the advice in a sentence"),
+        "advice_records": (ADVICE_OUTCOMES, "what to record"),
+    }
+    for table, (outcomes, what) in tables.items():
+        for outcome in sorted(outcomes):
+            path = ("messages", table, outcome)
+            if reason := text_problem(located.get(path)):
+                problems.append(located.problem(path, f"{reason}: {what}, in words"))
+    if text_problem(located.get(("messages", "time_format"))):
+        problems.append(located.problem(("messages", "time_format"), "is missing"))
+    return problems
+
+
+def check_template(located: Located, path: KeyPath, allowed: frozenset[str]) -> list[Problem]:
+    text = located.get(path)
+    if reason := text_problem(text):
+        return [located.problem(path, reason)]
+    unknown = [
+        name
+        for _literal, name, _spec, _conv in string.Formatter().parse(text)
+        if name is not None and name not in allowed
+    ]
+    known = ", ".join(sorted(allowed))
+    return [located.problem(path, f"{{{n}}} is not known; use one of {known}") for n in unknown]
+
+
+def live_callback_problems(app: Flask) -> list[str]:
+    """A channel configured that this deployment cannot send on: the caller is told a message
+    went, and it never will."""
+    config = app.extensions["ivr.line"].config
+    used = channels_in_use(config)
+    problems = []
+    if "sms" in used and not app.config.get("TWILIO_ACCOUNT_SID"):
+        problems.append(
+            "a team has sms call backs but TWILIO_ACCOUNT_SID is not set: no text would be sent"
+        )
+    smtp = app.config.get("SMTP_URL")
+    if "email" in used and not smtp:
+        problems.append(
+            "a team has email call backs but IVR_SMTP_URL is not set: no e-mail would be sent"
+        )
+    elif smtp:
+        url = urlsplit(smtp)
+        if url.scheme not in SMTP_PORTS or not url.hostname:
+            problems.append(
+                "IVR_SMTP_URL is not smtp://host:587 (STARTTLS) or smtps://host:465 (TLS)"
+            )
+    return problems

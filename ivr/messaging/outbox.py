@@ -1,0 +1,256 @@
+"""Recording a call-back request with its messages, in the transaction of the webhook itself.
+
+The request and one message per configured address are written in the caller's own session:
+either the caller's press of 2 is recorded with every message it promises, or nothing is, so
+the line never says "sent" about a message that does not exist (call-flow.md, "Call-backs").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import flask
+import phonenumbers
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ivr import audit
+from ivr.config import prompts_dir
+from ivr.line import Clock, Line
+from ivr.messaging import tokens
+from ivr.messaging.models import CHANNELS, CallbackRequest, OutboxEvent, OutboxMessage
+from ivr.messaging.wording import Wording, as_dialled, load
+from ivr.models import Call
+
+ACTOR = "line"
+# Contacts a call back is never offered for: only a duty team can keep the promise.
+NEVER_CALLS_BACK = frozenset({"nspcc"})
+
+
+@dataclass(frozen=True)
+class Outbox:
+    """What queuing a message needs besides the database: words, the link's key, the clock."""
+
+    wording: Wording
+    secret: str
+    clock: Clock
+    # Whether this deployment can send texts at all (a Twilio account and a number to send from).
+    texts: bool
+
+    @property
+    def line(self) -> Line:
+        return self.wording.line
+
+
+def outbox() -> Outbox:
+    """This app's outbox, made once from its line, its prompts directory and its secret."""
+    found: Outbox | None = current_app.extensions.get("ivr.outbox")
+    if found is None:
+        config = current_app.config
+        line: Line = current_app.extensions["ivr.line"]
+        words = Wording(load(prompts_dir(config["PROMPTS"])), line)
+        texts = bool(config["TWILIO_ACCOUNT_SID"] and line.config["callbacks"].get("sms_from"))
+        found = Outbox(words, config["SECRET_KEY"], line.clock, texts)
+        current_app.extensions["ivr.outbox"] = found
+    return found
+
+
+def addresses(config: Mapping[str, Any], team: str, *, escalate: bool = False) -> dict[str, list]:
+    """The team's call-back addresses by channel (or its escalation contacts'), none if unset."""
+    contact = config.get("contacts", {}).get(team)
+    section = contact.get("callbacks") if isinstance(contact, Mapping) else None
+    if escalate and isinstance(section, Mapping):
+        section = section.get("escalate")
+    if not isinstance(section, Mapping):
+        return {}
+    return {channel: list(section.get(channel) or []) for channel in CHANNELS}
+
+
+def duty_teams(config: Mapping[str, Any]) -> set[str]:
+    return {str(team) for team in config.get("duty", {}).values()}
+
+
+def can_call_back(config: Mapping[str, Any], team: str | None) -> bool:
+    """Whether a call back to `team` can be promised: a duty team with somewhere to send it."""
+    if team is None or team in NEVER_CALLS_BACK or team not in duty_teams(config):
+        return False
+    return any(addresses(config, team).values())
+
+
+def is_mobile(number: str | None) -> bool:
+    """A number a text can reach: a mobile, never a landline, a withheld or a short number."""
+    try:
+        parsed = phonenumbers.parse(number or "")
+    except phonenumbers.NumberParseException:
+        return False
+    mobile = phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.MOBILE
+    return mobile and phonenumbers.is_valid_number(parsed)
+
+
+def can_text_advice(call: Call) -> bool:
+    """Whether "press 2 to get this advice by text" can be offered on this call, truthfully."""
+    box = outbox()
+    advice = box.wording.advice(call.outcome, call.reason)
+    return box.texts and is_mobile(call.caller) and advice is not None
+
+
+def queue_advice_text(session: Session, call: Call, at: datetime) -> OutboxMessage | None:
+    """Queue the advice for the caller's notes, once per call; None where it cannot be sent.
+
+    The text holds the line's name, the reference, the time, the advice and what to record: the
+    call's outcome in words, never an identity or anything the caller said.
+    """
+    found = session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.call_id == call.id, OutboxMessage.purpose == "advice"
+        )
+    ).first()
+    box = outbox()
+    advice = box.wording.advice(call.outcome, call.reason)
+    if found is not None or advice is None or not can_text_advice(call):
+        return found
+    _, body = box.wording.compose(
+        "advice",
+        "sms",
+        reference=call.reference,
+        time=box.wording.office_time(call.started_at),
+        outcome=advice[0],
+        record=advice[1],
+    )
+    message = OutboxMessage(
+        call_id=call.id,
+        purpose="advice",
+        channel="sms",
+        address=call.caller or "",
+        body=body,
+        status="queued",
+        attempts=0,
+        queued_at=at,
+        due_at=at,
+    )
+    session.add(message)
+    session.flush()
+    event(session, call.id, at, "queued", message=message, detail="the advice, to the caller")
+    audit.write(session, at, ACTOR, "advice_text_queued", reference=call.reference)
+    return message
+
+
+def public_link_base() -> str:
+    """Where links point: IVR_PUBLIC_URL (behind a proxy the request's own host is not the
+    public one), else the address this webhook came in on."""
+    return (current_app.config.get("PUBLIC_URL") or flask.request.url_root).rstrip("/")
+
+
+def request_callback(
+    session: Session, call: Call, at: datetime, link_base: str
+) -> CallbackRequest | None:
+    """Record the request and queue its messages; a repeated webhook finds the same request.
+
+    None, with nothing written, when the team the transfer was for cannot be asked.
+    """
+    found = session.scalars(
+        select(CallbackRequest).where(CallbackRequest.call_id == call.id)
+    ).one_or_none()
+    if found is not None:
+        return found
+    box = outbox()
+    team = call.transfer_to
+    if team is None or not can_call_back(box.line.config, team):
+        return None
+    request = CallbackRequest(call_id=call.id, team=team, requested_at=at, link_base=link_base)
+    session.add(request)
+    session.flush()
+    call.callback_requested = True
+    event(session, call.id, at, "requested", request=request, detail=team)
+    queued = queue(session, call, request, "callback", addresses(box.line.config, team), at)
+    audit.write(
+        session,
+        at,
+        ACTOR,
+        "callback_requested",
+        reference=call.reference,
+        team=team,
+        messages=queued,
+    )
+    return request
+
+
+def queue(
+    session: Session,
+    call: Call,
+    request: CallbackRequest,
+    kind: str,
+    by_channel: Mapping[str, list],
+    at: datetime,
+) -> int:
+    """One message per address, each with its own link (so taking it says who it went to)."""
+    box = outbox()
+    count = 0
+    for channel, address in _each(by_channel):
+        message = OutboxMessage(
+            call_id=call.id,
+            request_id=request.id,
+            purpose=kind,
+            channel=channel,
+            address=address,
+            body="",
+            status="queued",
+            attempts=0,
+            queued_at=at,
+            due_at=at,
+        )
+        session.add(message)
+        session.flush()
+        link = f"{request.link_base}/callbacks/{tokens.issue(box.secret, box.clock, message.id)}"
+        message.subject, message.body = box.wording.compose(
+            kind, channel, **fields(box, call, request, link)
+        )
+        event(session, call.id, at, "queued", request=request, message=message, detail=address)
+        count += 1
+    return count
+
+
+def _each(by_channel: Mapping[str, list]) -> Iterator[tuple[str, str]]:
+    for channel in CHANNELS:
+        for address in by_channel.get(channel, []):
+            yield channel, str(address)
+
+
+def fields(box: Outbox, call: Call, request: CallbackRequest, link: str) -> dict[str, str]:
+    """A message's facts, all from the call's record and the config."""
+    config = box.line.config
+    return {
+        "caller_number": as_dialled(call.caller),
+        "reference": call.reference,
+        "time": box.wording.office_time(call.started_at),
+        "team_name": box.line.contact(request.team).name,
+        "reason": box.wording.reason(call.outcome, call.reason),
+        "link": link,
+        "minutes": str(config["callbacks"]["acknowledge_within_minutes"]),
+    }
+
+
+def event(
+    session: Session,
+    call_id: int,
+    at: datetime,
+    name: str,
+    *,
+    request: CallbackRequest | None = None,
+    message: OutboxMessage | None = None,
+    detail: str = "",
+) -> None:
+    session.add(
+        OutboxEvent(
+            call_id=call_id,
+            request_id=request.id if request else message.request_id if message else None,
+            message_id=message.id if message else None,
+            at=at,
+            event=name,
+            detail=detail[:500],
+        )
+    )

@@ -1,0 +1,104 @@
+"""`/callbacks/<token>`: the one-time link in a call-back message, to see the request and take it.
+
+No login: the signed token is the key, and it opens only its own request, for a day. Taking a
+request records who (the name typed, or the address the message went to) and when, in the
+audit trail too; a second use of any of its links says who took it, without the caller's number.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, render_template, request
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import StringField
+from wtforms.validators import Length
+
+from ivr import audit, db
+from ivr.messaging import tokens
+from ivr.messaging.models import CallbackRequest, OutboxMessage
+from ivr.messaging.outbox import event, outbox
+from ivr.messaging.wording import as_dialled
+from ivr.models import Call
+
+PACKAGE = Path(__file__).resolve().parent.parent
+bp = Blueprint(
+    "callbacks",
+    __name__,
+    url_prefix="/callbacks",
+    template_folder=str(PACKAGE / "templates"),
+    static_folder=str(PACKAGE / "static"),
+    static_url_path="/static",
+)
+CSP = (
+    "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+
+
+class TakeForm(FlaskForm):
+    name = StringField("Your name (optional)", validators=[Length(max=100)])
+
+
+@bp.after_request
+def private(response: Response) -> Response:
+    """The page holds a caller's number and its URL is a key: never cached, framed or referred."""
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Robots-Tag"] = "noindex"
+    if request.endpoint != "callbacks.static":
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/<token>", methods=["GET", "POST"])
+def take(token: str) -> tuple[str, int] | str:
+    box = outbox()
+    try:
+        message_id = tokens.read(box.secret, box.clock, token)
+    except tokens.Expired:
+        return render_template("callbacks/expired.html"), 403
+    if message_id is None:
+        abort(404)
+    form = TakeForm()
+    if request.method == "POST" and not form.validate():
+        abort(400)
+    with db.session() as session:
+        message = session.get(OutboxMessage, message_id)
+        if message is None or message.request_id is None:
+            abort(404)
+        wanted = session.get(CallbackRequest, message.request_id, with_for_update=True)
+        call = session.get(Call, message.call_id)
+        if wanted is None or call is None:
+            abort(404)
+        now = box.clock()
+        taken_now = False
+        if wanted.taken_at is None and request.method == "POST":
+            who = (form.name.data or "").strip() or message.address
+            wanted.taken_at, wanted.taken_by, taken_now = now, who[:320], True
+            event(session, call.id, now, "taken", request=wanted, message=message, detail=who)
+            audit.write(
+                session,
+                now,
+                who,
+                "callback_taken",
+                reference=call.reference,
+                via=message.address,
+            )
+        elif wanted.taken_at is None:
+            audit.write(session, now, message.address, "view_callback", reference=call.reference)
+        return render_template(
+            "callbacks/take.html",
+            form=form,
+            call=call,
+            wanted=wanted,
+            taken_now=taken_now,
+            number=as_dialled(call.caller),
+            team=box.line.contact(wanted.team).name,
+            called_at=box.wording.office_time(call.started_at),
+            taken_at=box.wording.office_time(wanted.taken_at) if wanted.taken_at else "",
+            reason=box.wording.reason(call.outcome, call.reason),
+        )

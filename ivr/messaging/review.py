@@ -1,0 +1,45 @@
+"""What the review area shows of call-backs: each message's state and history, and the queue.
+
+Kept here, beside the outbox, so the review pages need one call and one partial template
+(`review/_callback_messages.html`) however they are laid out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ivr.messaging.models import CallbackRequest, OutboxEvent, OutboxMessage
+
+
+@dataclass
+class CallbackRecord:
+    """A call's request (if any), its messages, and every event, oldest first."""
+
+    request: CallbackRequest | None
+    messages: list[OutboxMessage]
+    events: dict[int | None, list[OutboxEvent]] = field(default_factory=dict)
+
+    def events_of(self, message: OutboxMessage | None) -> list[OutboxEvent]:
+        return self.events.get(message.id if message else None, [])
+
+
+def callback_record(session: Session, call_id: int) -> CallbackRecord | None:
+    """None for a call that sent no message and asked for no call back."""
+    request = session.scalars(
+        select(CallbackRequest).where(CallbackRequest.call_id == call_id)
+    ).one_or_none()
+    messages = list(
+        session.scalars(
+            select(OutboxMessage).where(OutboxMessage.call_id == call_id).order_by(OutboxMessage.id)
+        )
+    )
+    if request is None and not messages:
+        return None
+    record = CallbackRecord(request, messages)
+    query = select(OutboxEvent).where(OutboxEvent.call_id == call_id).order_by(OutboxEvent.id)
+    for item in session.scalars(query):
+        record.events.setdefault(item.message_id, []).append(item)
+    return record

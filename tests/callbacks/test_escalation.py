@@ -1,0 +1,106 @@
+"""A request nobody takes in time goes to the team's escalation contacts, once (a fake clock)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from flask import Flask
+from sqlalchemy import select
+
+from ivr import db
+from ivr.models import AuditEntry
+from ivr.review.models import CallbackDone
+from tests.callbacks.conftest import (
+    EDS_SMS,
+    MANAGER_EMAIL,
+    MANAGER_SMS,
+    ask_for_call_back,
+    deliver,
+    events,
+    failed_transfer,
+    messages,
+    request_row,
+)
+from tests.callbacks.stand_ins import FakeTwilio, MailServer
+from tests.callbacks.test_page import links, take
+from tests.conftest import Clock
+
+
+def escalations(app: Flask) -> list[tuple[str, str, str]]:
+    return [(m.channel, m.address, m.status) for m in messages(app) if m.purpose == "escalation"]
+
+
+def test_not_taken_in_time_it_goes_to_the_escalation_contacts_once(
+    line: Flask, requested: Callable[[], int], clock: Clock, twilio: FakeTwilio, mail: MailServer
+) -> None:
+    request_id = requested()
+    deliver(line)
+    clock.now += timedelta(minutes=14, seconds=59)
+    deliver(line)
+    assert escalations(line) == [], "not before acknowledge_within_minutes"
+    clock.now += timedelta(seconds=1)
+    deliver(line)
+    assert escalations(line) == [("sms", MANAGER_SMS, "sent"), ("email", MANAGER_EMAIL, "sent")]
+    assert request_row(line, request_id).escalated_at == clock.now
+    [text] = [t for t in twilio.texts if t.to == MANAGER_SMS]
+    assert "NOBODY HAS TAKEN this call back after 15 minutes" in text.body
+    assert "07911 123456" in text.body
+    [mail_sent] = [m for m in mail.mailbox.mails if m["To"] == MANAGER_EMAIL]
+    assert mail_sent["Subject"].startswith("Not taken after 15 minutes")
+    clock.now += timedelta(hours=2)
+    deliver(line)
+    assert len(escalations(line)) == 2, "escalated once"
+    assert [name for name, _ in events(line)].count("escalated") == 1
+    with line.app_context(), db.reading() as session:
+        query = select(AuditEntry).where(AuditEntry.action == "callback_escalated")
+        assert len(list(session.scalars(query))) == 1
+
+
+def test_the_escalation_link_takes_the_same_request(
+    line: Flask, requested: Callable[[], int], clock: Clock
+) -> None:
+    request_id = requested()
+    clock.now += timedelta(minutes=15)
+    deliver(line)
+    take(line.test_client(), links(line)[2])
+    assert request_row(line, request_id).taken_by == MANAGER_SMS
+
+
+def test_a_request_taken_in_time_is_not_escalated(
+    line: Flask, requested: Callable[[], int], clock: Clock
+) -> None:
+    request_id = requested()
+    clock.now += timedelta(minutes=10)
+    take(line.test_client(), links(line)[0], "Sam")
+    clock.now += timedelta(minutes=30)
+    deliver(line)
+    assert escalations(line) == []
+    assert request_row(line, request_id).escalated_at is None
+
+
+def test_a_request_a_supervisor_marked_done_is_not_escalated(
+    line: Flask, requested: Callable[[], int], clock: Clock
+) -> None:
+    request_id = requested()
+    with line.app_context(), db.session() as session:
+        call_id = request_row(line, request_id).call_id
+        session.add(CallbackDone(call_id=call_id, note="rang back", by="sup", at=clock()))
+    clock.now += timedelta(minutes=30)
+    deliver(line)
+    assert escalations(line) == []
+
+
+def test_a_team_without_escalation_contacts_is_still_marked_escalated(
+    line: Flask, clock: Clock
+) -> None:
+    """Out of hours the emergency duty service has no escalation contact in these settings."""
+    clock.now = clock.now.replace(hour=22)
+    request_id = ask_for_call_back(line, failed_transfer(line), clock)
+    assert request_id is not None
+    assert messages(line)[0].address == EDS_SMS
+    clock.now += timedelta(minutes=15)
+    deliver(line)
+    assert escalations(line) == []
+    assert request_row(line, request_id).escalated_at == clock.now
+    assert ("escalated", "no escalation contacts are configured for this team") in events(line)

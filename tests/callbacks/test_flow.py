@@ -1,0 +1,98 @@
+"""What the caller hears is true: a call back is promised only where a message is queued."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Flask
+from sqlalchemy import select
+
+from ivr import db
+from ivr.messaging.models import OutboxMessage
+from tests.callbacks.conftest import (
+    EDS_SMS,
+    FRONT_DOOR_EMAIL,
+    FRONT_DOOR_SMS,
+    deliver,
+    messages,
+)
+from tests.callbacks.stand_ins import FakeTwilio, MailServer
+from tests.conftest import AppFactory, Clock, PhoneCall
+
+Call = Callable[..., PhoneCall]
+LANDLINE = "+441189000123"
+# The decision route to "don't share: no clear reason" (significant harm no, purpose no).
+NO_PURPOSE = ("2", "2", "2")
+
+
+def test_two_on_the_not_connected_menu_sends_the_request_and_says_so(
+    line: Flask, call: Call, twilio: FakeTwilio, mail: MailServer
+) -> None:
+    played = call("0", "no-answer", "2", on=line)
+    played.hears("not_connected", "not_connected_callback_key", "callback_confirmed")
+    assert played.record["callback_requested"] is True
+    assert [(m.channel, m.address) for m in messages(line)] == [
+        ("sms", FRONT_DOOR_SMS),
+        ("email", FRONT_DOOR_EMAIL),
+    ]
+    deliver(line)
+    assert [t.to for t in twilio.texts] == [FRONT_DOOR_SMS]
+    assert played.record["reference"] in twilio.texts[0].body
+    assert [m["To"] for m in mail.mailbox.mails] == [FRONT_DOOR_EMAIL]
+    events = [e["event"] for e in played.record["callback"]]
+    assert events[:3] == ["requested", "queued", "queued"] and events.count("sent") == 2
+
+
+def test_out_of_hours_the_request_goes_to_the_emergency_duty_service(
+    line: Flask, call: Call, clock: Clock
+) -> None:
+    clock.now = clock.now.replace(hour=22)
+    call("0", "no-answer", "2", on=line).hears("callback_confirmed")
+    assert [m.address for m in messages(line)][:1] == [EDS_SMS]
+
+
+def test_no_call_back_offered_without_a_channel(make_app: AppFactory, call: Call) -> None:
+    app = make_app()
+    played = call("0", "no-answer", "2", "h", on=app)
+    played.never_hears("not_connected_callback_key").never_hears("callback_confirmed")
+    assert played.record["callback_requested"] is False
+    assert messages(app) == []
+
+
+def test_no_call_back_after_a_failed_nspcc_transfer(line: Flask, call: Call) -> None:
+    """2 there puts the caller through to the duty team instead."""
+    played = call("3", "2", "no-answer", "2", "completed", on=line)
+    played.never_hears("not_connected_callback_key").never_hears("callback_confirmed")
+    assert messages(line) == []
+
+
+def test_advice_by_text_offered_on_a_mobile_and_sent(
+    line: Flask, call: Call, twilio: FakeTwilio
+) -> None:
+    played = call(*NO_PURPOSE, "2", on=line)
+    played.hears("advice_no_purpose", "reference", "advice_text_key", "advice_text_sent")
+    [text] = [m for m in messages(line)]
+    assert (text.purpose, text.address) == ("advice", "+447911123456")
+    deliver(line)
+    [sent] = twilio.texts
+    assert "Don't share now: without a clear reason there is none to share." in sent.body
+    assert f"Reference: {played.record['reference']}." in sent.body
+    assert played.record["outcome"] == "do_not_share"
+    assert [e["event"] for e in played.record["callback"]] == ["queued", "sent"]
+
+
+def test_no_advice_by_text_on_a_landline(line: Flask, call: Call) -> None:
+    played = call(*NO_PURPOSE, "2", "h", caller=LANDLINE, on=line)
+    played.never_hears("advice_text_key").never_hears("advice_text_sent")
+    with line.app_context(), db.reading() as session:
+        assert session.scalars(select(OutboxMessage)).all() == []
+
+
+def test_no_advice_by_text_where_texts_cannot_be_sent(make_app: AppFactory, call: Call) -> None:
+    app = make_app()
+    call(*NO_PURPOSE, "h", on=app).never_hears("advice_text_key")
+
+
+def test_no_press_2_on_the_999_advice(line: Flask, call: Call) -> None:
+    """A caller told to hang up and dial 999 is not held for a text."""
+    call("1", "1", "h", on=line).hears("advice_emergency_999").never_hears("advice_text_key")

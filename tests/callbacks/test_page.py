@@ -1,0 +1,140 @@
+"""The one-time link: see the request, take it once; a second use says who; expired, tampered."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from ivr import db
+from ivr.models import AuditEntry
+from tests.callbacks.conftest import (
+    FRONT_DOOR_EMAIL,
+    FRONT_DOOR_SMS,
+    events,
+    messages,
+    request_row,
+)
+from tests.conftest import Clock
+
+
+def links(app: Flask) -> list[str]:
+    """The link each message carries, as a path on this app."""
+    return [re.search(r"https://[^/]+(/callbacks/\S+)", m.body).group(1) for m in messages(app)]
+
+
+def csrf(page: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def take(client: FlaskClient, link: str, name: str = "") -> str:
+    page = client.get(link).get_data(as_text=True)
+    answer = client.post(link, data={"csrf_token": csrf(page), "name": name})
+    assert answer.status_code == 200
+    return answer.get_data(as_text=True)
+
+
+def audited(app: Flask, action: str) -> list[AuditEntry]:
+    with app.app_context(), db.reading() as session:
+        return list(session.scalars(select(AuditEntry).where(AuditEntry.action == action)))
+
+
+def test_the_page_shows_the_number_to_dial_the_reference_the_time_and_why(
+    line: Flask, requested: Callable[[], int]
+) -> None:
+    requested()
+    answer = line.test_client().get(links(line)[0])
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 200
+    assert 'href="tel:+447911123456"' in page and "07911 123456" in page
+    assert "11:00 on Wednesday 25 November 2026" in page
+    assert "they asked to speak to someone" in page
+    assert "I&#39;m taking this call back" in page or "I'm taking this call back" in page
+    assert answer.headers["Cache-Control"] == "no-store"
+    assert answer.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_taken_once_by_the_name_typed_recorded_and_audited(
+    line: Flask, requested: Callable[[], int], clock: Clock
+) -> None:
+    request_id = requested()
+    clock.now += timedelta(minutes=3)
+    page = take(line.test_client(), links(line)[0], "Sam at the front door")
+    assert "taken by <strong>Sam at the front door</strong> at 11:03" in page
+    row = request_row(line, request_id)
+    assert (row.taken_by, row.taken_at) == ("Sam at the front door", clock.now)
+    assert ("taken", "Sam at the front door") in events(line)
+    [entry] = audited(line, "callback_taken")
+    assert entry.actor == "Sam at the front door" and entry.detail["via"] == FRONT_DOOR_SMS
+
+
+def test_without_a_name_the_taker_is_the_address_the_message_went_to(
+    line: Flask, requested: Callable[[], int]
+) -> None:
+    request_id = requested()
+    take(line.test_client(), links(line)[1])
+    assert request_row(line, request_id).taken_by == FRONT_DOOR_EMAIL
+
+
+def test_a_second_use_of_any_link_says_who_took_it_and_changes_nothing(
+    line: Flask, requested: Callable[[], int], clock: Clock
+) -> None:
+    """Two people open the request at once; the second to press the button is told who has it."""
+    request_id = requested()
+    by_text, by_email = links(line)
+    other = line.test_client()
+    opened = other.get(by_email).get_data(as_text=True)
+    take(line.test_client(), by_text, "Sam")
+    taken = request_row(line, request_id).taken_at
+    clock.now += timedelta(minutes=5)
+    late = other.post(by_email, data={"csrf_token": csrf(opened), "name": "Alex"})
+    assert late.status_code == 200
+    assert "Already taken" in late.get_data(as_text=True)
+    page = other.get(by_email).get_data(as_text=True)
+    assert "Already taken" in page and "taken by <strong>Sam</strong> at 11:00" in page
+    assert "07911 123456" not in page, "once taken, the link no longer shows the caller's number"
+    assert 'name="csrf_token"' not in page
+    row = request_row(line, request_id)
+    assert (row.taken_by, row.taken_at) == ("Sam", taken)
+    assert len(audited(line, "callback_taken")) == 1
+
+
+def test_a_tampered_link_is_not_found_and_changes_nothing(
+    line: Flask, requested: Callable[[], int]
+) -> None:
+    request_id = requested()
+    link = links(line)[0]
+    client = line.test_client()
+    tampered = link[:-3] + ("AAA" if not link.endswith("AAA") else "BBB")
+    assert client.get(tampered).status_code == 404
+    forged = "/callbacks/" + "1.abc.def"
+    assert client.post(forged, data={"name": "x"}).status_code == 404
+    assert request_row(line, request_id).taken_at is None
+
+
+def test_an_expired_link_is_refused_and_changes_nothing(
+    line: Flask, requested: Callable[[], int], clock: Clock
+) -> None:
+    request_id = requested()
+    link = links(line)[0]
+    client = line.test_client()
+    page = client.get(link).get_data(as_text=True)
+    clock.now += timedelta(days=1, seconds=1)
+    answer = client.post(link, data={"csrf_token": csrf(page), "name": "late"})
+    assert answer.status_code == 403
+    assert "expired" in answer.get_data(as_text=True)
+    assert "07911" not in answer.get_data(as_text=True)
+    assert request_row(line, request_id).taken_at is None
+
+
+def test_taking_needs_the_forms_csrf_token(line: Flask, requested: Callable[[], int]) -> None:
+    request_id = requested()
+    client = line.test_client()
+    link = links(line)[0]
+    client.get(link)
+    assert client.post(link, data={"name": "no token"}).status_code == 400
+    assert request_row(line, request_id).taken_at is None
