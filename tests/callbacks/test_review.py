@@ -37,7 +37,7 @@ def test_the_call_page_shows_each_message_its_state_and_what_happened(
     assert login(client, "sam").status_code == 302
     call_id = request_row(supervised, request_id).call_id
     page = client.get(f"/review/calls/{call_id}").get_data(as_text=True)
-    assert "Call-back messages" in page
+    assert "Messages sent for this call" in page
     assert "Taken by Jo at 2026-11-25 11:00:00" in page
     assert FRONT_DOOR_SMS in page and FRONT_DOOR_EMAIL in page
     assert "Twilio answered 503 (error 20503)" in page
@@ -62,16 +62,15 @@ def test_a_request_can_be_marked_done_from_the_calls_own_page(
     login(client, "sam")
     call_id = request_row(supervised, request_id).call_id
     page = client.get(f"/review/calls/{call_id}").get_data(as_text=True)
-    assert "Mark call back done" in page
-    token = re.search(
-        r'class="callback-done">\s*<input type="hidden" name="csrf_token" value="([^"]+)"', page
-    )
+    assert "Mark call-back done" in page
+    form = page[page.index('class="app-callback-form"') :]
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form)
     assert token is not None
     done = client.post(
         f"/review/callbacks/{call_id}/done", data={"csrf_token": token.group(1), "note": "rang"}
     )
     assert done.status_code == 302
     assert "Call-back requests waiting: 0" in client.get("/review/").get_data(as_text=True)
-    assert "Mark call back done" not in client.get(f"/review/calls/{call_id}").get_data(
+    assert "Mark call-back done" not in client.get(f"/review/calls/{call_id}").get_data(
         as_text=True
     )
