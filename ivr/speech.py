@@ -12,26 +12,42 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from ivr.config import read_yaml
 
 Keys = frozenset[str]
 COMMAND_KEYS = ("*", "9", "0")
 ANSWER_KINDS = ("yes", "no", "unsure", "maybe", "likely", "unlikely")
 # Already-softened kinds, and the plain kind each softens.
 SOFTENED = {"likely": "yes", "unlikely": "no", "maybe": "maybe"}
-_BOUNDARY = re.compile(r"[.,;:!?]")
+_BOUNDARY = re.compile(r"([.,;:!?])")
 _WORD = re.compile(r"[a-z0-9%]+")
 
 
-def words_of(text: str) -> list[list[str]]:
-    """What was said as parts of a sentence (split at punctuation), each a list of words;
-    apostrophes are dropped, so "don't" and "dont" read the same."""
+class Part(NamedTuple):
+    """A part of what was said, between punctuation Twilio put in; `asked` when it ended in a
+    question mark ("Is anyone in danger? No.")."""
+
+    words: list[str]
+    asked: bool
+
+
+def parts_of(text: str) -> list[Part]:
+    """What was said as parts of a sentence; apostrophes are dropped, so "don't" and "dont"
+    read the same."""
     text = re.sub(r"['\u2018\u2019`]", "", text.lower()).replace("-", " ")
-    return [_WORD.findall(part) for part in _BOUNDARY.split(text)]
+    pieces = _BOUNDARY.split(text)
+    return [
+        Part(_WORD.findall(piece), pieces[i + 1 : i + 2] == ["?"])
+        for i, piece in enumerate(pieces)
+        if i % 2 == 0
+    ]
 
 
 def phrase_of(text: str) -> tuple[str, ...]:
-    return tuple(word for part in words_of(text) for word in part)
+    return tuple(word for part in parts_of(text) for word in part.words)
 
 
 @dataclass(frozen=True)
@@ -85,10 +101,12 @@ class SpeechMatcher:
     def __init__(self, vocabulary: Mapping[str, Any], min_confidence: float = 0.0) -> None:
         self.vocabulary = vocabulary
         self.min_confidence = min_confidence
+        self.asides = sorted((phrase_of(t) for t in vocabulary["asides"]), key=len, reverse=True)
         single = [phrase_of(t) for t in [*vocabulary["hesitations"], *vocabulary["asides"]]]
         self.skippable = frozenset(phrase[0] for phrase in single if len(phrase) == 1)
         self.hesitations = frozenset(w for t in vocabulary["hesitations"] for w in phrase_of(t))
         self.negations = frozenset(w for t in vocabulary["negations"] for w in phrase_of(t))
+        self.corrections = frozenset(w for t in vocabulary["corrections"] for w in phrase_of(t))
         self.alone = {
             phrase_of(text): key for key, texts in vocabulary["alone"].items() for text in texts
         }
@@ -135,6 +153,8 @@ class SpeechMatcher:
         add(vocabulary["contrasts"], contrast=True)
         add(vocabulary["topics"], topic=True)
         add(vocabulary["asking"], asking=True)
+        if not answers:  # on a menu, "I'm not sure if I can share" asks about an option
+            add(vocabulary["answers"]["unsure"], asking=True)
         add((t for t in vocabulary["asides"] if len(phrase_of(t)) > 1), aside=True)
         by_first: dict[str, list[tuple[str, ...]]] = {}
         for phrase in sorted(table, key=len, reverse=True):
@@ -169,22 +189,43 @@ class SpeechMatcher:
         prompt = self.prompt(name)
         if prompt.question and confidence is not None and confidence < self.min_confidence:
             return None
-        parts = words_of(transcript)
-        alone = self._alone([w for part in parts for w in part])
+        parts = parts_of(transcript)
+        alone = self._alone([w for part in parts for w in part.words])
         if alone is not None:
             return alone
         reading = Reading()
         for part in parts:
-            self._read_part(prompt, list(self._matches(prompt, part)), reading)
+            if not prompt.question and part.words and self.corrections.issuperset(part.words):
+                continue  # "No, the NSPCC": a menu answer corrected, not a negation
+            items = list(self._matches(prompt, part.words))
+            if prompt.question and part.asked:
+                items = [i for i in items if not self._restated(i)]
+            self._read_part(prompt, items, reading)
             if reading.unclear:
                 return None
         return self._decide(prompt, reading)
 
+    @staticmethod
+    def _restated(item: Entry | str) -> bool:
+        """The question's own words asked back ("Is anyone in danger? No."): not an answer."""
+        return isinstance(item, Entry) and (
+            item.echo or (item.statement and not (item.keys or set()) & set(COMMAND_KEYS))
+        )
+
     def _alone(self, words: Sequence[str]) -> str | None:
         """A key said on its own ("Two.", "Sorry?"), fillers and asides aside."""
         plain = tuple(w for w in words if w not in self.hesitations)
-        bare = tuple(w for w in plain if w not in self.skippable)
-        return self.alone.get(plain) or self.alone.get(bare)
+        return self.alone.get(plain) or self.alone.get(self._without_asides(plain))
+
+    def _without_asides(self, words: tuple[str, ...]) -> tuple[str, ...]:
+        kept: list[str] = []
+        at = 0
+        while at < len(words):
+            aside = next((a for a in self.asides if words[at : at + len(a)] == a), None)
+            if aside is None:
+                kept.append(words[at])
+            at += len(aside or (words[at],))
+        return tuple(kept)
 
     def _matches(self, prompt: Prompt, words: Sequence[str]) -> Iterator[Entry | str]:
         """The part as phrases (longest first, from the left) and the words between them."""
@@ -231,7 +272,7 @@ class SpeechMatcher:
                     return
                 continue
             if item.contrast and item.keys is None:
-                if after_asking:
+                if after_asking or not prompt.question:
                     continue
                 if item.topic and unsure_before:
                     topic = True
@@ -321,3 +362,14 @@ class SpeechMatcher:
             mapped = {hedged.get(k, k) for k in keys}
             agreed = mapped if agreed is None else agreed & mapped
         return next(iter(agreed)) if agreed and len(agreed) == 1 else None
+
+
+def vocabulary_path(prompts: Path) -> Path:
+    """The speech vocabulary sits beside the sentences it goes with: speech.en-GB.yaml."""
+    return prompts.with_name(f"speech.{prompts.name}")
+
+
+def load_matcher(prompts: Path, config: Mapping[str, Any]) -> SpeechMatcher:
+    """The matcher for the prompts at `prompts`, with the configured confidence floor."""
+    floor = float(config["menus"]["speech_min_confidence"])
+    return SpeechMatcher(read_yaml(vocabulary_path(prompts)), floor)

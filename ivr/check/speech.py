@@ -59,3 +59,16 @@ def check_phrase(
         yield prompts.problem(
             path, f"{phrase!r} is also under {owner[said]!r} in the same scope; keep it under one"
         )
+
+
+def check_confidence_floor(config: Located) -> Iterator[Problem]:
+    """Twilio's Confidence runs from 0 to 1, so the floor a spoken answer must reach does too."""
+    menus = config.get(("menus",))
+    if not isinstance(menus, Mapping):
+        return
+    path = ("menus", "speech_min_confidence")
+    value = menus.get(path[-1])
+    if path[-1] not in menus:
+        yield config.problem(path, "is missing: a number from 0 to 1, such as 0.5")
+    elif isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        yield config.problem(path, f"{value!r} is not a number from 0 to 1, such as 0.5")
