@@ -130,8 +130,9 @@ class SpeechMatcher:
                 known = table.get(phrase, Entry())
                 meaning = ("keys", "kind", "statement", "echo")
                 answer = {k: v for k, v in roles.items() if k in meaning}
-                if known.keys is not None:  # the first (strongest) meaning of a phrase stands
-                    answer = {}
+                if known.keys is not None:  # the first (strongest) meaning of a phrase stands,
+                    # but stays known as a plain answer ("I don't know if nothing like that").
+                    answer = {"kind": known.kind or roles.get("kind")}
                 flags = {k: v or getattr(known, k) for k, v in roles.items() if k not in meaning}
                 table[phrase] = replace(known, **{**flags, **answer})
 
@@ -189,7 +190,7 @@ class SpeechMatcher:
         prompt = self.prompt(name)
         if prompt.question and confidence is not None and confidence < self.min_confidence:
             return None
-        parts = parts_of(transcript)
+        parts = self._joined(prompt, parts_of(transcript))
         alone = self._alone([w for part in parts for w in part.words])
         if alone is not None:
             return alone
@@ -204,6 +205,24 @@ class SpeechMatcher:
             if reading.unclear:
                 return None
         return self._decide(prompt, reading)
+
+    def _joined(self, prompt: Prompt, parts: list[Part]) -> list[Part]:
+        """Parts rejoined across a hesitation Twilio set apart: "I, um, don't think so"."""
+        joined: list[Part] = []
+        bridge = False
+        for part in parts:
+            said = tuple(part.words)
+            if said and self.hesitations.issuperset(said) and said not in prompt.phrases:
+                # Only a fragment is rejoined: "Definitely, er, not really" stays two answers.
+                before = prompt.phrases.get(tuple(joined[-1].words)) if joined else None
+                bridge = bool(joined) and (before is None or before.keys is None)
+                continue
+            if bridge and part.words:
+                joined[-1] = Part([*joined[-1].words, *part.words], part.asked)
+            elif part.words:
+                joined.append(part)
+            bridge = False
+        return joined
 
     @staticmethod
     def _restated(item: Entry | str) -> bool:

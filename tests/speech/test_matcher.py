@@ -107,7 +107,8 @@ def phrases(kind: str) -> list[str]:
     return list(VOCABULARY["answers"][kind])
 
 
-JOINS = st.sampled_from([" ", ", ", ". ", " and ", "... ", ", er, ", " um "])
+# Joined so that each keeps its own words ("definitely" then "not really", not "definitely not").
+JOINS = st.sampled_from([", ", ". ", " and ", "... ", ", er, ", "? "])
 YES_NO = st.tuples(st.sampled_from(phrases("yes")), st.sampled_from(phrases("no")))
 
 
