@@ -227,9 +227,9 @@ class SpeechMatcher:
     @staticmethod
     def _restated(item: Entry | str) -> bool:
         """The question's own words asked back ("Is anyone in danger? No."): not an answer."""
-        return isinstance(item, Entry) and (
-            item.echo or (item.statement and not (item.keys or set()) & set(COMMAND_KEYS))
-        )
+        if not isinstance(item, Entry) or (item.kind in ANSWER_KINDS and not item.echo):
+            return False
+        return item.echo or (item.statement and not (item.keys or set()) & set(COMMAND_KEYS))
 
     def _alone(self, words: Sequence[str]) -> str | None:
         """A key said on its own ("Two.", "Sorry?"), fillers and asides aside."""
