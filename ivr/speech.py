@@ -10,7 +10,7 @@ an unclear answer must never become a yes or a no.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -198,7 +198,7 @@ class SpeechMatcher:
         for part in parts:
             if not prompt.question and part.words and self.corrections.issuperset(part.words):
                 continue  # "No, the NSPCC": a menu answer corrected, not a negation
-            items = list(self._matches(prompt, part.words))
+            items = self._matches(prompt, part.words)
             if prompt.question and part.asked:
                 items = [i for i in items if not self._restated(i)]
             self._read_part(prompt, items, reading)
@@ -246,21 +246,23 @@ class SpeechMatcher:
             at += len(aside or (words[at],))
         return tuple(kept)
 
-    def _matches(self, prompt: Prompt, words: Sequence[str]) -> Iterator[Entry | str]:
-        """The part as phrases (longest first, from the left) and the words between them."""
-        at = 0
-        while at < len(words):
-            best: tuple[int, tuple[str, ...]] | None = None
-            for phrase in prompt.by_first.get(words[at], ()):
+    def _matches(self, prompt: Prompt, words: Sequence[str]) -> list[Entry | str]:
+        """The part as phrases and the words between them, the longest phrase found first
+        wherever it is: "No, I haven't had a chance" is "haven't had a chance", not "I haven't"."""
+        best: tuple[int, int, int, tuple[str, ...]] | None = None
+        for at, word in enumerate(words):
+            for phrase in prompt.by_first.get(word, ()):
+                if best is not None and len(phrase) <= best[0]:
+                    break  # longest first: nothing shorter here can beat what was found
                 end = self._match_at(words, at, phrase)
-                if end is not None and (best is None or end > best[0]):
-                    best = (end, phrase)
-            if best is None:
-                yield words[at]
-                at += 1
-            else:
-                yield prompt.phrases[best[1]]
-                at = best[0]
+                if end is not None:
+                    best = (len(phrase), at, end, phrase)
+                    break
+        if best is None:
+            return list(words)
+        _length, at, end, phrase = best
+        before, after = self._matches(prompt, words[:at]), self._matches(prompt, words[end:])
+        return [*before, prompt.phrases[phrase], *after]
 
     def _match_at(self, words: Sequence[str], at: int, phrase: tuple[str, ...]) -> int | None:
         """Where `phrase` ends if it starts at `at`; fillers inside it are skipped."""
