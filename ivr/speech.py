@@ -65,6 +65,7 @@ class Entry:
     topic: bool = False
     aside: bool = False
     asking: bool = False  # "I want to know": the "if" after it starts the question asked
+    negative: bool = False  # "unsafe", "not safe": turning it round again is a double negation
 
 
 @dataclass
@@ -127,7 +128,7 @@ class SpeechMatcher:
                 phrase = phrase_of(text)
                 if not phrase:
                     continue
-                known = table.get(phrase, Entry())
+                known = table.get(phrase, Entry(negative=bool(self.negations & set(phrase))))
                 meaning = ("keys", "kind", "statement", "echo")
                 answer = {k: v for k, v in roles.items() if k in meaning}
                 if known.keys is not None:  # the first (strongest) meaning of a phrase stands,
@@ -360,7 +361,7 @@ class SpeechMatcher:
         if item.echo and item.kind in ("yes", "no"):
             other = "no" if item.kind == "yes" else "yes"
             return prompt.answers.get(other)
-        if not item.statement or item.keys is None or len(item.keys) != 1:
+        if not item.statement or item.negative or item.keys is None or len(item.keys) != 1:
             return None
         return prompt.opposite.get(next(iter(item.keys)))
 
