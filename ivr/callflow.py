@@ -30,6 +30,8 @@ class CallFlow:
         self.now = now
         # How the caller answered this webhook (key, speech, silence, invalid), for its log line.
         self.input_kind: str | None = None
+        # What a spoken answer was understood as, said back before the next prompt ("No.").
+        self.understood: str | None = None
 
     @property
     def state(self) -> str:
@@ -117,7 +119,9 @@ class CallFlow:
             return False
         return bool(machine.events[trigger].trigger(self))
 
-    def answer(self, digits: str | None, speech: str | None) -> Notice:
+    def answer(
+        self, digits: str | None, speech: str | None, confidence: float | None = None
+    ) -> Notice:
         """The caller pressed a key, spoke, or said nothing: record it and move on."""
         step = self.call.state
         if not self.declared.gathers:
@@ -126,8 +130,11 @@ class CallFlow:
             given, kind = digits, "key"
             key = digits if digits in KEY_TRIGGERS else None
         elif speech and speech.strip():
-            given, kind = speech.strip(), "speech"
-            key = self.line.key_for_speech(given, question=self.declared.kind == "question")
+            listens_as = self.line.speech.vocabulary_for(step, self.declared.kind)
+            key = self.line.key_for_speech(listens_as, speech, confidence)
+            understood = self.line.speech.said_back(listens_as, key) if key else None
+            # The key the words stood for is recorded, never the words themselves.
+            given, kind = key or "", "speech"
         else:
             given, kind, key = "", "silence", None
         if kind == "silence":
@@ -137,6 +144,8 @@ class CallFlow:
             self._fire("invalid")
         records.add_step(self.call, step, given, kind, self.now)
         self.input_kind = kind
+        if kind == "speech":
+            self.understood = understood
         if self.call.state == step and self.call.tries:
             return NOTICES.get(kind)
         return None

@@ -49,6 +49,12 @@ def load_config(override: str | None = None) -> dict[str, Any]:
     return config
 
 
+def speech_path(prompts: Path) -> Path:
+    """The speech vocabulary sits beside the sentences it goes with: speech.en-GB.yaml."""
+    return prompts.with_name(f"speech.{prompts.name}")
+
+
 def load_prompts(path: Path = DEFAULT_PROMPTS) -> dict[str, Any]:
-    """The words of the line: sentences, speech vocabulary and the words for opening hours."""
-    return read_yaml(path)
+    """The words of the line: sentences, the words for opening hours, and under `speech` the
+    vocabulary callers may answer with (from its own file in the same directory)."""
+    return {**read_yaml(path), "speech": read_yaml(speech_path(path))}

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ivr.config import read_yaml
+from ivr.config import read_yaml, speech_path
 
 Keys = frozenset[str]
 COMMAND_KEYS = ("*", "9", "0")
@@ -168,6 +168,20 @@ class SpeechMatcher:
             {str(k): str(v) for k, v in (section.get("hedged") or {}).items()},
             {str(k): _keys(v) for k, v in (section.get("opposite") or {}).items()},
         )
+
+    def said_back(self, name: str, key: str) -> str | None:
+        """What the line says to show it understood `key` on prompt `name`: the prompt's own
+        words for it, else the words for a yes, no, not sure or command."""
+        section = self.vocabulary["prompts"].get(name) or {}
+        shared = self.vocabulary["said_back"]
+        own = (section.get("said_back") or {}).get(key)
+        if own is not None or key in COMMAND_KEYS:
+            return own or shared["commands"].get(key)
+        return shared["answers"].get(key) if self.prompt(name).question else None
+
+    def vocabulary_for(self, step: str, kind: str) -> str:
+        """The vocabulary a step listens with: its own, or its kind's ("advice")."""
+        return step if step in self.prompts else kind
 
     def prompt(self, name: str) -> Prompt:
         return self.prompts.get(name, self.commands_only)
@@ -386,12 +400,18 @@ class SpeechMatcher:
         return next(iter(agreed)) if agreed and len(agreed) == 1 else None
 
 
-def vocabulary_path(prompts: Path) -> Path:
-    """The speech vocabulary sits beside the sentences it goes with: speech.en-GB.yaml."""
-    return prompts.with_name(f"speech.{prompts.name}")
-
-
 def load_matcher(prompts: Path, config: Mapping[str, Any]) -> SpeechMatcher:
     """The matcher for the prompts at `prompts`, with the configured confidence floor."""
-    floor = float(config["menus"]["speech_min_confidence"])
-    return SpeechMatcher(read_yaml(vocabulary_path(prompts)), floor)
+    return matcher_for(read_yaml(speech_path(prompts)), config)
+
+
+def matcher_for(vocabulary: Mapping[str, Any], config: Mapping[str, Any]) -> SpeechMatcher:
+    return SpeechMatcher(vocabulary, float(config["menus"]["speech_min_confidence"]))
+
+
+def confidence_of(value: str | None) -> float | None:
+    """Twilio's Confidence field as a number; None when it was not sent or is not a number."""
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None

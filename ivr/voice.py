@@ -17,6 +17,7 @@ from ivr.line import Line
 from ivr.models import Call
 from ivr.render import render
 from ivr.safe import safe_guidance
+from ivr.speech import confidence_of
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 log = logging.getLogger(__name__)
@@ -102,6 +103,7 @@ def load_flow(session: Session, sid: str, line: Line, now: datetime) -> CallFlow
 def gather() -> Response:
     sid, n, line = call_sid(), step_number(), the_line()
     digits, speech = request.form.get("Digits"), request.form.get("SpeechResult")
+    confidence = confidence_of(request.form.get("Confidence"))
 
     def answer(session: Session) -> tuple[CallFlow | None, Notice]:
         flow = load_flow(session, sid, line, line.clock())
@@ -109,7 +111,7 @@ def gather() -> Response:
             return None, None
         notice: Notice = None
         if n == flow.call.step_count:
-            notice = flow.answer(digits, speech)
+            notice = flow.answer(digits, speech, confidence)
         elif n == flow.call.step_count - 1:
             notice = flow.replayed_notice()
         note(flow.call, input=flow.input_kind)

@@ -13,7 +13,8 @@ from ivr.check.config import check_config
 from ivr.check.loading import load, load_config
 from ivr.check.located import Problem
 from ivr.check.prompts import check_prompts
-from ivr.config import DEFAULT_PROMPTS
+from ivr.check.speech import check_speech
+from ivr.config import DEFAULT_PROMPTS, speech_path
 
 __all__ = ["Problem", "check"]
 
@@ -31,6 +32,8 @@ def check(
     prompts = load(prompts_path)
     if isinstance(prompts, Problem):
         problems.append(prompts)
-    else:
-        problems += check_prompts(prompts, None if isinstance(config, list) else config)
+        return problems
+    problems += check_prompts(prompts, None if isinstance(config, list) else config)
+    speech = load(speech_path(prompts_path))
+    problems += [speech] if isinstance(speech, Problem) else check_speech(speech)
     return problems

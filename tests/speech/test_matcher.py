@@ -9,11 +9,11 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ivr.config import DEFAULT_PROMPTS, load_config, read_yaml
-from ivr.speech import load_matcher, vocabulary_path
+from ivr.config import DEFAULT_PROMPTS, load_config, read_yaml, speech_path
+from ivr.speech import load_matcher
 
 CORPUS = Path(__file__).with_name("corpus.yaml")
-VOCABULARY = read_yaml(vocabulary_path(DEFAULT_PROMPTS))
+VOCABULARY = read_yaml(speech_path(DEFAULT_PROMPTS))
 MATCHER = load_matcher(DEFAULT_PROMPTS, load_config())
 QUESTIONS = [name for name, section in VOCABULARY["prompts"].items() if section.get("answers")]
 # Twilio's Confidence for a clearly heard answer.
@@ -97,7 +97,7 @@ def test_an_answer_twilio_doubts_is_asked_again_on_a_question_only() -> None:
 
 def test_the_floor_comes_from_the_config(tmp_path: Path) -> None:
     prompts = tmp_path / DEFAULT_PROMPTS.name
-    vocabulary_path(prompts).write_text(yaml.safe_dump(VOCABULARY), encoding="utf-8")
+    speech_path(prompts).write_text(yaml.safe_dump(VOCABULARY), encoding="utf-8")
     matcher = load_matcher(prompts, {"menus": {"speech_min_confidence": 0.8}})
     assert matcher.key_for("purpose", "Yes.", 0.7) is None
     assert matcher.key_for("purpose", "Yes.", 0.85) == "1"
