@@ -74,9 +74,12 @@ def office_open(config: Mapping[str, Any], at: datetime) -> bool:
     return _office_schedule(config).is_open(at)
 
 
-def duty_now(config: Mapping[str, Any], at: datetime) -> Contact:
-    """The contact answering at `at`: duty.in_hours in office hours, else duty.out_of_hours."""
+def duty_now(config: Mapping[str, Any], at: datetime, *, adults: bool = False) -> Contact:
+    """The contact answering at `at`: duty.in_hours in office hours, else duty.out_of_hours;
+    for an adult at risk, duty.adults_in_hours and duty.adults_out_of_hours."""
     which = "in_hours" if office_open(config, at) else "out_of_hours"
+    if adults:
+        which = f"adults_{which}"
     key = _required(_required(config, "duty", ()), which, ("duty",))
     return contact(config, key)
 

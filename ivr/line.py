@@ -86,6 +86,26 @@ class Line:
     def duty_now(self, at: datetime) -> hours.Contact:
         return hours.duty_now(self.config, at)
 
+    def adult_duty_now(self, at: datetime) -> hours.Contact:
+        return hours.duty_now(self.config, at, adults=True)
+
+    def contact_for(self, role: str, at: datetime) -> hours.Contact:
+        """Whom a transfer dials: a duty team on call now, or a contact by its own name."""
+        if role == "duty":
+            return self.duty_now(at)
+        if role == "adult_duty":
+            return self.adult_duty_now(at)
+        return self.contact(role)
+
+    def is_duty_team(self, key: str) -> bool:
+        """Whether a contact answers as a duty team at some hour (not the NSPCC, not 101)."""
+        return key in self.config["duty"].values()
+
+    def has_callback_channel(self, key: str) -> bool:
+        """Whether call-back requests for this team can reach anyone (contacts.<key>.callbacks)."""
+        channels = self.config["contacts"].get(key, {}).get("callbacks") or {}
+        return any(channels.get(kind) for kind in ("sms", "email"))
+
     def contact(self, key: str) -> hours.Contact:
         return hours.contact(self.config, key)
 
@@ -123,11 +143,11 @@ class Words(dict[str, str]):
             section = line.config["contacts"]["nspcc"]["hours"]
             return spoken_hours.describe_weekly(section, line.prompts["hours"])
         who, _, what = name.rpartition("_")
-        contact = {
-            "duty": lambda: line.duty_now(at),
-            "out_of_hours": lambda: line.contact(line.config["duty"]["out_of_hours"]),
-            "in_hours": lambda: line.contact(line.config["duty"]["in_hours"]),
-        }.get(who, lambda: line.contact(who))()
+        duty = line.config["duty"]
+        if who in ("duty", "adult_duty"):
+            contact = line.contact_for(who, at)
+        else:
+            contact = line.contact(duty.get(who, who))
         if what == "name":
             return contact.name
         if what == "number":

@@ -42,10 +42,11 @@ def keys_taken(name: str) -> frozenset[str] | None:
         back = {"9"} if state.kind == "question" else set()
         again = {"1"} if state.kind == "advice" else set()
         return frozenset(state.keys) | EVERYWHERE | back | again
-    kinds = {state.kind: state for state in STATES.values() if state.gathers}
-    if name in kinds:
-        return frozenset(kinds[name].keys) | EVERYWHERE | ({"1"} if name == "advice" else set())
-    return None
+    # A kind ("advice") listens for the keys every step of that kind takes.
+    steps = [frozenset(s.keys) for s in STATES.values() if s.gathers and s.kind == name]
+    if not steps:
+        return None
+    return frozenset.intersection(*steps) | EVERYWHERE | ({"1"} if name == "advice" else set())
 
 
 def check_speech(speech: Located) -> Iterator[Problem]:
