@@ -188,10 +188,6 @@ class CallFlow:
             self.understood = self.line.speech.said_back(listens_as, key)
         return self._notice(step, kind, key)
 
-    @property
-    def is_question(self) -> bool:
-        return self.declared.kind == "question"
-
     def _notice(self, step: str, kind: str, key: str | None) -> Notice:
         if self.call.state != step:
             return None
