@@ -188,13 +188,13 @@ class SpeechMatcher:
 
     def hints(self, name: str) -> list[str]:
         """The phrases worth telling Twilio's recogniser about on this prompt: its own words,
-        and the answers and commands that work there."""
+        and the few commonest answers and commands that work there (every phrase of every
+        kind would only blur what it listens for)."""
         section = self.vocabulary["prompts"].get(name) or {}
         own = [text for texts in (section.get("phrases") or {}).values() for text in texts]
-        kinds = (section.get("answers") or {}).keys()
-        shared = [text for kind in kinds for text in self.vocabulary["answers"].get(kind, [])]
-        commands = [text for texts in self.vocabulary["commands"].values() for text in texts]
-        return list(dict.fromkeys([*own, *shared, *commands]))
+        hints = self.vocabulary["hints"]
+        answers = hints["answers"] if self.prompt(name).question else []
+        return list(dict.fromkeys([*own, *answers, *hints["commands"]]))
 
     def key_for(self, name: str, transcript: str, confidence: float | None = None) -> str | None:
         """The key the words stand for on prompt `name`, or None to ask again.

@@ -26,7 +26,16 @@ WORD_LISTS = (
     "asking",
     "corrections",
 )
-SECTIONS = (*WORD_LISTS, "answers", "echoes", "commands", "alone", "prompts", "said_back")
+SECTIONS = (
+    *WORD_LISTS,
+    "answers",
+    "echoes",
+    "commands",
+    "alone",
+    "prompts",
+    "said_back",
+    "hints",
+)
 PROMPT_SECTIONS = ("answers", "hedged", "opposite", "phrases", "said_back")
 ECHO_SECTIONS = ("subjects", "yes", "no", "maybe")
 # Keys every prompt that listens takes (call-flow.md, "Keys, the same on every prompt").
@@ -65,6 +74,10 @@ def check_speech(speech: Located) -> Iterator[Problem]:
     for section in ("commands", "alone"):
         yield from check_keyed(speech, (section,), frozenset(KEY_TRIGGERS))
     yield from check_said_back(speech)
+    yield from required_mapping(speech, ("hints",), "answers and commands")
+    yield from unknown_keys(speech, ("hints",), ("answers", "commands"))
+    for part in mapping(speech, ("hints",)):
+        yield from check_phrases(speech, ("hints", part))
     yield from required_mapping(speech, ("prompts",), "step names to their vocabulary")
     for name in mapping(speech, ("prompts",)):
         yield from check_prompt(speech, ("prompts", name))
