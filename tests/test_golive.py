@@ -11,7 +11,7 @@ from click.testing import Result
 from flask import Flask
 
 from ivr.cli import main
-from ivr.config import DEFAULT_PROMPTS
+from ivr.config import DEFAULT_PROMPTS, speech_path
 from ivr.server import default_workers
 from tests.conftest import AppFactory
 
@@ -37,8 +37,9 @@ def check_live(app: Flask) -> Result:
 def prompts_without(tmp_path: Path, key: str) -> str:
     prompts = yaml.safe_load(DEFAULT_PROMPTS.read_text(encoding="utf-8"))
     del prompts["sentences"][key]
-    path = tmp_path / "prompts.yaml"
+    path = tmp_path / DEFAULT_PROMPTS.name
     path.write_text(yaml.safe_dump(prompts), encoding="utf-8")
+    speech_path(path).write_text(speech_path(DEFAULT_PROMPTS).read_text("utf-8"), "utf-8")
     return str(path)
 
 
