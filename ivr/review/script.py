@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+from importlib.resources import as_file
 
-from flask import Response, current_app, g, render_template, send_from_directory
+from flask import Response, abort, current_app, g, render_template, send_file
 
+from ivr.config import shipped
 from ivr.flow import STATES
 from ivr.graph import mermaid
 from ivr.review.blueprint import bp
@@ -20,14 +21,19 @@ class Sentence:
     text: str
 
 
-# Third-party files shipped with the project, kept apart from its own code (see vendor/README).
-VENDOR = Path(__file__).resolve().parents[2] / "vendor"
-
-
 @bp.route("/vendor/<path:filename>")
 def vendor(filename: str) -> Response:
-    """Mermaid's script, served by the line itself: council networks block CDNs."""
-    return send_from_directory(VENDOR, filename)
+    """Mermaid's script, served by the line itself: council networks block CDNs.
+
+    Third-party files are shipped apart from the line's own code (vendor/README); only a name
+    listed there is served, so no path can reach outside it.
+    """
+    entries = {entry.name: entry for entry in shipped("vendor").iterdir() if entry.is_file()}
+    if filename not in entries:
+        abort(404)
+    # A real file already in an installed package; extracted for the response from a zip.
+    with as_file(entries[filename]) as path:
+        return send_file(path)
 
 
 @bp.route("/script")
