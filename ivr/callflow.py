@@ -36,6 +36,8 @@ class CallFlow:
         self.input_kind: str | None = None
         # Whether the prompt about to be spoken is heard again (render sets it from the notice).
         self.reprompt = False
+        # What a spoken answer was understood as, said back before the next prompt ("No.").
+        self.understood: str | None = None
 
     @property
     def state(self) -> str:
@@ -173,10 +175,13 @@ class CallFlow:
             return False
         return bool(machine.events[trigger].trigger(self))
 
-    def answer(self, digits: str | None, speech: str | None) -> Notice:
+    def answer(
+        self, digits: str | None, speech: str | None, confidence: float | None = None
+    ) -> Notice:
         """The caller pressed a key, spoke, or said nothing: record it and move on.
 
-        A spoken answer is recorded as the key it stood for, never as the words.
+        A spoken answer is recorded as the key it stood for, never as the words; `confidence`
+        is Twilio's for the words, which the matcher may find too low to act on.
         """
         step = self.call.state
         if not self.declared.gathers:
@@ -185,7 +190,8 @@ class CallFlow:
         if digits:
             kind, key = "key", digits if digits in KEY_TRIGGERS else None
         elif speech and speech.strip():
-            kind, key = "speech", self.line.key_for_speech(speech, question=self.is_question)
+            listens_as = self.line.speech.vocabulary_for(step, self.declared.kind)
+            kind, key = "speech", self.line.key_for_speech(listens_as, speech, confidence)
         else:
             kind, key = "silence", None
         if kind == "silence":
@@ -195,11 +201,9 @@ class CallFlow:
             self._fire("invalid")
         records.add_step(self.call, step, key or "", kind, self.now)
         self.input_kind = kind
+        if kind == "speech" and key:
+            self.understood = self.line.speech.said_back(listens_as, key)
         return self._notice(step, kind, key)
-
-    @property
-    def is_question(self) -> bool:
-        return self.declared.kind == "question"
 
     def _notice(self, step: str, kind: str, key: str | None) -> Notice:
         if self.call.state != step:

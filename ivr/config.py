@@ -82,6 +82,14 @@ def prompt_file(name: str, directory: Traversable | None = None) -> Traversable:
     return (directory if directory is not None else prompts_dir()) / name
 
 
+def speech_path(prompts: Path) -> Path:
+    """The speech vocabulary sits beside the sentences it goes with: speech.en-GB.yaml (a
+    shipped prompt file, a Path or a zipfile.Path, has a parent too)."""
+    return prompts.parent / f"speech.{prompts.name}"
+
+
 def load_prompts(directory: Traversable | None = None) -> dict[str, Any]:
-    """The words of the line: sentences, speech vocabulary and the words for opening hours."""
-    return read_yaml(prompt_file(PROMPTS_FILE, directory))
+    """The words of the line: sentences, the words for opening hours, and under `speech` the
+    vocabulary callers may answer with (from its own file in the same directory)."""
+    sentences = prompt_file(PROMPTS_FILE, directory)
+    return {**read_yaml(sentences), "speech": read_yaml(speech_path(sentences))}

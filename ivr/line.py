@@ -6,12 +6,12 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cached_property
 from typing import Any
 
 import phonenumbers
 
 from ivr import hours, spoken_hours
+from ivr.speech import SpeechMatcher, matcher_for
 
 Clock = Callable[[], datetime]
 
@@ -56,10 +56,6 @@ def dialable(number: str | None) -> bool:
         return False
 
 
-def normalise(words: str) -> str:
-    return " ".join(re.sub(r"[^a-z0-9' ]", " ", words.lower()).split())
-
-
 @dataclass(frozen=True)
 class Line:
     """Everything a webhook needs besides the call record."""
@@ -67,14 +63,10 @@ class Line:
     config: Mapping[str, Any]
     prompts: Mapping[str, Any]
     clock: Clock = utc_now
-    speech: Mapping[str, Mapping[str, str]] = field(init=False)
+    speech: SpeechMatcher = field(init=False)
 
     def __post_init__(self) -> None:
-        vocabulary = {
-            scope: {normalise(phrase): key for key, phrases in table.items() for phrase in phrases}
-            for scope, table in self.prompts["speech"].items()
-        }
-        object.__setattr__(self, "speech", vocabulary)
+        object.__setattr__(self, "speech", matcher_for(self.prompts["speech"], self.config))
 
     @property
     def max_tries(self) -> int:
@@ -87,11 +79,9 @@ class Line:
     def sentence(self, key: str) -> str:
         return self.prompts["sentences"][key]
 
-    def key_for_speech(self, words: str, *, question: bool) -> str | None:
-        """The key that spoken words stand for here, or None when they mean nothing."""
-        said = normalise(words)
-        scopes = ("questions", "anywhere") if question else ("anywhere",)
-        return next((self.speech[s][said] for s in scopes if said in self.speech[s]), None)
+    def key_for_speech(self, step: str, words: str, confidence: float | None) -> str | None:
+        """The key that spoken words stand for on this step, or None to ask again."""
+        return self.speech.key_for(step, words, confidence)
 
     def duty_now(self, at: datetime) -> hours.Contact:
         return hours.duty_now(self.config, at)
@@ -125,11 +115,9 @@ class Line:
     def office_open(self, at: datetime) -> bool:
         return hours.office_open(self.config, at)
 
-    @cached_property
-    def hints(self) -> str:
-        """Phrases for Twilio's speech recogniser, straight from the vocabulary."""
-        phrases = {phrase for table in self.speech.values() for phrase in table}
-        return ", ".join(sorted(phrases))
+    def hints(self, step: str) -> str:
+        """Phrases for Twilio's speech recogniser: this step's own vocabulary, no other's."""
+        return ", ".join(self.speech.hints(step))
 
 
 class Words(dict[str, str]):

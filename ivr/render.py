@@ -45,7 +45,9 @@ def render(flow: CallFlow, notice: Notice, url_for: UrlFor) -> VoiceResponse:
     words = words_for(flow)
     response = VoiceResponse()
     flow.reprompt = notice is not None
-    spoken = sentences(flow, state.says, words)
+    # After a spoken answer, what was understood ("No."); a key press needs no echo.
+    echo = [flow.understood] if flow.understood else []
+    spoken = [*echo, *sentences(flow, state.says, words)]
     menus = line.config["menus"]
     if state.gathers:
         gather = response.gather(
@@ -55,8 +57,17 @@ def render(flow: CallFlow, notice: Notice, url_for: UrlFor) -> VoiceResponse:
             action=url_for("voice.gather", n=call.step_count),
             method="POST",
             language=line.voice["language"],
-            hints=line.hints,
+            # Twilio's model for phone audio, its enhanced (premium) version: it is made for
+            # 8 kHz calls from a car or a street, where the default model mishears most.
+            speech_model="phone_call",
+            enhanced=True,
+            # "auto" ends the answer at the caller's first pause: our answers are a few words
+            # ("no, I don't think so"), and a fixed wait would add silence to every answer.
+            # Twilio allows "auto" only with a named model such as phone_call.
             speech_timeout="auto",
+            # This prompt's own words only: hinting every phrase of the line would make the
+            # recogniser hear one prompt's answers on another.
+            hints=line.hints(line.speech.vocabulary_for(state.name, state.kind)),
         )
         for text in ([line.sentence(notice)] if notice in SPOKEN_NOTICES else []) + spoken:
             say(gather, line, text)

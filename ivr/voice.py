@@ -19,6 +19,7 @@ from ivr.line import Line
 from ivr.models import Call
 from ivr.render import render, whisper
 from ivr.safe import safe_guidance
+from ivr.speech import confidence_of
 from ivr.terminal import shown
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -112,6 +113,7 @@ def load_flow(session: Session, sid: str, line: Line, now: datetime) -> CallFlow
 def gather() -> Response:
     sid, n, line = call_sid(), step_number(), the_line()
     digits, speech = request.form.get("Digits"), request.form.get("SpeechResult")
+    confidence = confidence_of(request.form.get("Confidence"))
 
     def answer(session: Session) -> tuple[CallFlow | None, Notice]:
         flow = load_flow(session, sid, line, line.clock())
@@ -119,7 +121,7 @@ def gather() -> Response:
             return None, None
         notice: Notice = None
         if n == flow.call.step_count:
-            notice = flow.answer(digits, speech)
+            notice = flow.answer(digits, speech, confidence)
         elif n == flow.call.step_count - 1:
             notice = flow.replayed_notice()
         note(flow.call, input=flow.input_kind)

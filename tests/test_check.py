@@ -11,10 +11,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ivr.check import Problem, check
-from ivr.config import DEFAULT_CONFIG, DEFAULT_PROMPTS
+from ivr.config import DEFAULT_CONFIG, DEFAULT_PROMPTS, speech_path
 
 CONFIG_TEXT = DEFAULT_CONFIG.read_text(encoding="utf-8")
 PROMPTS_TEXT = DEFAULT_PROMPTS.read_text(encoding="utf-8")
+SPEECH_TEXT = speech_path(DEFAULT_PROMPTS).read_text(encoding="utf-8")
+
+
+def write_prompts(path: Path, text: str, speech: str = SPEECH_TEXT) -> Path:
+    """Prompts written as the line reads them: the sentences with their speech file beside."""
+    path.write_text(text, encoding="utf-8")
+    speech_path(path).write_text(speech, encoding="utf-8")
+    return path
 
 
 def line_of(text: str, needle: str) -> int:
@@ -188,20 +196,6 @@ PROMPT_CASES = [
         id="stray brace",
     ),
     pytest.param(
-        '"2": [two]',
-        '"2": [two, One!]',
-        '"2": [two, One!]',
-        "speech.anywhere.2[1]: 'One!' is also under '1' in the same scope",
-        id="duplicate speech phrase",
-    ),
-    pytest.param(
-        '"1": ["yes", yeah',
-        '"1": [yes, yeah',
-        '"1": [yes, yeah',
-        "speech.questions.1[0]: True must be words in quotes",
-        id="unquoted yes",
-    ),
-    pytest.param(
         "midnight: midnight, noon: midday}",
         "midnight: midnight}",
         "time: {hour:",
@@ -218,13 +212,62 @@ PROMPT_CASES = [
 ]
 
 
+SPEECH_CASES = [
+    pytest.param(
+        '"1": [put me through, the duty team,',
+        '"1": [nspcc, put me through, the duty team,',
+        '"2": [nspcc,',
+        "prompts.contacts.phrases.2[0]: 'nspcc' is also under '1'",
+        id="phrase under two keys",
+    ),
+    pytest.param(
+        "  danger_now:\n",
+        "  danger_nov:\n",
+        "  danger_nov:",
+        "prompts.danger_nov: 'danger_nov' is not a step of the flow",
+        id="misspelt step",
+    ),
+    pytest.param(
+        '"9": [main menu,',
+        '"3": [main menu,',
+        '"3": [main menu,',
+        "prompts.not_connected.phrases.3: '3' is not a key here",
+        id="a key the step does not take",
+    ),
+    pytest.param(
+        'answers: {"yes": "1", "no": "2", unsure: "3", maybe: "3"}\n    hedged',
+        'answers: {"yes": "1", "no": "2", unsure: "7", maybe: "3"}\n    hedged',
+        'answers: {"yes": "1", "no": "2", unsure: "7"',
+        "prompts.danger_now.answers.unsure: '7' is not a key this prompt takes",
+        id="an answer to a key that does not exist",
+    ),
+    pytest.param(
+        "hesitations: [um,",
+        "hesitations: [yes, um,",
+        "hesitations: [yes, um,",
+        "hesitations[0]: True must be words in quotes",
+        id="unquoted yes",
+    ),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "at", "message"), SPEECH_CASES)
+def test_speech_mistake_found_at_its_line(
+    tmp_path: Path, old: str, new: str, at: str, message: str
+) -> None:
+    speech = broken(SPEECH_TEXT, old, new)
+    prompts = write_prompts(tmp_path / "en-GB.yaml", PROMPTS_TEXT, speech)
+    problem = only(check(prompts_path=prompts))
+    assert (problem.file, problem.line) == (str(speech_path(prompts)), line_of(speech, at))
+    assert message in problem.message
+
+
 @pytest.mark.parametrize(("old", "new", "at", "message"), PROMPT_CASES)
 def test_prompt_mistake_found_at_its_line(
     tmp_path: Path, old: str, new: str, at: str, message: str
 ) -> None:
     text = broken(PROMPTS_TEXT, old, new)
-    prompts = tmp_path / "en-GB.yaml"
-    prompts.write_text(text, encoding="utf-8")
+    prompts = write_prompts(tmp_path / "en-GB.yaml", text)
     problem = only(check(prompts_path=prompts))
     assert (problem.file, problem.line) == (str(prompts), line_of(text, at))
     assert message in problem.message
@@ -232,8 +275,7 @@ def test_prompt_mistake_found_at_its_line(
 
 def test_missing_day_word_found_by_reading_the_hours(tmp_path: Path) -> None:
     text = broken(PROMPTS_TEXT, "friday: Friday, ", "")
-    prompts = tmp_path / "en-GB.yaml"
-    prompts.write_text(text, encoding="utf-8")
+    prompts = write_prompts(tmp_path / "en-GB.yaml", text)
     problem = only(check(prompts_path=prompts))
     expected = (line_of(text, "days:"), "hours.days.friday: is missing")
     assert (problem.line, problem.message) == expected
@@ -253,8 +295,7 @@ def test_yaml_syntax_error_at_the_marked_line(
 ) -> None:
     source = CONFIG_TEXT if which == "config" else PROMPTS_TEXT
     text = broken(source, old, new)
-    path = tmp_path / f"{which}.yaml"
-    path.write_text(text, encoding="utf-8")
+    path = write_prompts(tmp_path / f"{which}.yaml", text)
     problems = check(str(path)) if which == "config" else check(prompts_path=path)
     problem = only(problems)
     assert (problem.file, problem.line) == (str(path), line_of(text, new))
@@ -358,7 +399,7 @@ def test_any_odd_value_anywhere_never_raises(
     data = CONFIG_DATA if which == "config" else PROMPTS_DATA
     paths = paths_in(data)
     path = tmp_path_factory.mktemp("odd") / f"{which}.yaml"
-    path.write_text(yaml.safe_dump(replaced(data, paths[pick % len(paths)], new)), "utf-8")
+    write_prompts(path, yaml.safe_dump(replaced(data, paths[pick % len(paths)], new)))
     problems = check(str(path)) if which == "config" else check(prompts_path=path)
     assert all(isinstance(p, Problem) and p.line >= 1 and p.message for p in problems)
 

@@ -11,7 +11,7 @@ from click.testing import Result
 from flask import Flask
 
 from ivr.cli import main
-from ivr.config import DEFAULT_PROMPTS
+from ivr.config import DEFAULT_PROMPTS, speech_path
 from ivr.server import default_workers
 from tests.conftest import AppFactory
 
@@ -46,6 +46,8 @@ def prompts_without(tmp_path: Path, key: str) -> str:
     prompts = yaml.safe_load(DEFAULT_PROMPTS.read_text(encoding="utf-8"))
     del prompts["sentences"][key]
     (tmp_path / "en-GB.yaml").write_text(yaml.safe_dump(prompts), encoding="utf-8")
+    speech = speech_path(DEFAULT_PROMPTS).read_text("utf-8")
+    (tmp_path / "speech.en-GB.yaml").write_text(speech, "utf-8")
     return str(tmp_path)
 
 

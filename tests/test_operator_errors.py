@@ -7,6 +7,7 @@ instance folder, the way a deployment runs it.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -197,7 +198,7 @@ def copied_prompts(tmp_path: Path, change: Callable[[dict[str, str]], object]) -
     words = yaml.safe_load((ROOT / "prompts" / "en-GB.yaml").read_text(encoding="utf-8"))
     change(words["sentences"])
     prompts = tmp_path / "prompts"
-    prompts.mkdir()
+    shutil.copytree(ROOT / "prompts", prompts)
     (prompts / "en-GB.yaml").write_text(yaml.safe_dump(words), encoding="utf-8")
     return prompts
 

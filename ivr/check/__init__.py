@@ -14,7 +14,8 @@ from ivr.check.config import check_config
 from ivr.check.loading import load, load_config
 from ivr.check.located import Problem
 from ivr.check.prompts import check_prompts
-from ivr.config import PROMPTS_FILE, prompt_file
+from ivr.check.speech import check_speech
+from ivr.config import PROMPTS_FILE, prompt_file, speech_path
 
 __all__ = ["Problem", "check"]
 
@@ -39,5 +40,7 @@ def check(
         problems.append(prompts)
     else:
         problems += check_prompts(prompts, None if isinstance(config, list) else config)
+    speech = load(speech_path(prompts_path))
+    problems += [speech] if isinstance(speech, Problem) else check_speech(speech)
     problems += check_messages(prompts_path)
     return problems

@@ -22,6 +22,7 @@ from ivr.check.sections import (
     text_problem,
     unknown_keys,
 )
+from ivr.check.speech import check_confidence_floor
 
 CONFIG_KEYS = (
     "service_name",
@@ -63,6 +64,7 @@ def check_config(config: Located) -> list[Problem]:
         *check_contacts(config),
         *check_duty(config),
         *check_menus(config),
+        *check_confidence_floor(config),
         *check_operations(config),
         *check_review(config),
         *check_callbacks(config),
@@ -100,7 +102,7 @@ def check_voice(config: Located) -> Iterator[Problem]:
 def check_menus(config: Located) -> Iterator[Problem]:
     """Tries and timeouts are whole numbers in range: Twilio refuses Dial timeouts outside 5-600."""
     yield from required_mapping(config, ("menus",), ", ".join(MENU_LIMITS))
-    yield from unknown_keys(config, ("menus",), tuple(MENU_LIMITS))
+    yield from unknown_keys(config, ("menus",), (*MENU_LIMITS, "speech_min_confidence"))
     menus = config.get(("menus",))
     if not isinstance(menus, Mapping):
         return

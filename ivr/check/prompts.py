@@ -13,10 +13,9 @@ from ivr.check.contacts import contacts_of
 from ivr.check.hours_words import check_hours_words
 from ivr.check.located import Located, Problem
 from ivr.check.sections import required_mapping, text_problem, unknown_keys
-from ivr.check.speech import check_speech
 from ivr.flow import STATES, WHISPERS, prompt_keys
 
-PROMPT_KEYS = ("sentences", "speech", "hours")
+PROMPT_KEYS = ("sentences", "hours")
 # Sentences spoken outside the states of flow.py, and by what.
 SPOKEN_ELSEWHERE: Mapping[str, str] = {
     "didnt_hear": "the notice after silence",
@@ -54,7 +53,6 @@ def check_prompts(prompts: Located, config: Located | None) -> list[Problem]:
     return [
         *unknown_keys(prompts, (), PROMPT_KEYS),
         *check_sentences(prompts, config),
-        *check_speech(prompts),
         *check_hours_words(prompts, config),
     ]
 

@@ -1,0 +1,417 @@
+"""Reading a spoken answer: the one key a caller's words stand for on a prompt, or none.
+
+The phrases are data (`prompts/speech.en-GB.yaml`); this module is the reading: it finds the
+prompt's phrases in what Twilio heard, works out what each negation and hedge applies to, and
+takes an answer only when every part of what was said points to the same key. Words that could
+mean two answers, or a negation it cannot place, give no key: the caller is asked again, because
+an unclear answer must never become a yes or a no.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from ivr.config import read_yaml, speech_path
+
+Keys = frozenset[str]
+COMMAND_KEYS = ("*", "9", "0")
+ANSWER_KINDS = ("yes", "no", "unsure", "maybe", "likely", "unlikely")
+# Already-softened kinds, and the plain kind each softens.
+SOFTENED = {"likely": "yes", "unlikely": "no", "maybe": "maybe"}
+_BOUNDARY = re.compile(r"([.,;:!?])")
+_WORD = re.compile(r"[a-z0-9%]+")
+
+
+class Part(NamedTuple):
+    """A part of what was said, between punctuation Twilio put in; `asked` when it ended in a
+    question mark ("Is anyone in danger? No.")."""
+
+    words: list[str]
+    asked: bool
+
+
+def parts_of(text: str) -> list[Part]:
+    """What was said as parts of a sentence; apostrophes are dropped, so "don't" and "dont"
+    read the same."""
+    text = re.sub(r"['\u2018\u2019`]", "", text.lower()).replace("-", " ")
+    pieces = _BOUNDARY.split(text)
+    return [
+        Part(_WORD.findall(piece), pieces[i + 1 : i + 2] == ["?"])
+        for i, piece in enumerate(pieces)
+        if i % 2 == 0
+    ]
+
+
+def phrase_of(text: str) -> tuple[str, ...]:
+    return tuple(word for part in parts_of(text) for word in part.words)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """Everything one phrase can be on one prompt; a phrase can be several things at once
+    ("nobody" answers no on danger_now, and turns round what follows it)."""
+
+    keys: Keys | None = None  # the keys it stands for, when it is an answer or a command
+    kind: str | None = None  # yes, no, unsure, maybe, likely, unlikely: a shared answer
+    statement: bool = False  # the prompt's own words, which a negation before them turns round
+    echo: bool = False  # "it would", "there isn't": an answer only at the end of a part
+    negator: bool = False
+    hedge: bool = False
+    contrast: bool = False
+    topic: bool = False
+    aside: bool = False
+    asking: bool = False  # "I want to know": the "if" after it starts the question asked
+    negative: bool = False  # "unsafe", "not safe": turning it round again is a double negation
+
+
+@dataclass
+class Reading:
+    """What has been understood so far of one answer."""
+
+    signals: list[tuple[Keys, Entry]] = field(default_factory=list)
+    softened: bool = False
+    unclear: bool = False
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """One prompt's compiled vocabulary."""
+
+    phrases: Mapping[tuple[str, ...], Entry]
+    by_first: Mapping[str, tuple[tuple[str, ...], ...]]
+    answers: Mapping[str, Keys]
+    hedged: Mapping[str, str]
+    opposite: Mapping[str, Keys]
+
+    @property
+    def question(self) -> bool:
+        return bool(self.answers)
+
+
+def _keys(value: Any) -> Keys:
+    return frozenset(str(v) for v in value) if isinstance(value, list) else frozenset({str(value)})
+
+
+class SpeechMatcher:
+    """The vocabulary of every prompt, ready to read transcripts against."""
+
+    def __init__(self, vocabulary: Mapping[str, Any], min_confidence: float = 0.0) -> None:
+        self.vocabulary = vocabulary
+        self.min_confidence = min_confidence
+        self.asides = sorted((phrase_of(t) for t in vocabulary["asides"]), key=len, reverse=True)
+        single = [phrase_of(t) for t in [*vocabulary["hesitations"], *vocabulary["asides"]]]
+        self.skippable = frozenset(phrase[0] for phrase in single if len(phrase) == 1)
+        self.hesitations = frozenset(w for t in vocabulary["hesitations"] for w in phrase_of(t))
+        self.negations = frozenset(w for t in vocabulary["negations"] for w in phrase_of(t))
+        self.corrections = frozenset(w for t in vocabulary["corrections"] for w in phrase_of(t))
+        self.alone = {
+            phrase_of(text): key for key, texts in vocabulary["alone"].items() for text in texts
+        }
+        self.prompts = {
+            name: self._compile(section or {}) for name, section in vocabulary["prompts"].items()
+        }
+        self.commands_only = self._compile({})
+
+    def _compile(self, section: Mapping[str, Any]) -> Prompt:
+        answers = {kind: _keys(key) for kind, key in (section.get("answers") or {}).items()}
+        for kind, plain in SOFTENED.items():
+            if plain in answers:
+                answers.setdefault(kind, answers[plain])
+        table: dict[tuple[str, ...], Entry] = {}
+
+        def add(texts: Iterable[str], **roles: Any) -> None:
+            for text in texts:
+                phrase = phrase_of(text)
+                if not phrase:
+                    continue
+                known = table.get(phrase, Entry(negative=bool(self.negations & set(phrase))))
+                meaning = ("keys", "kind", "statement", "echo")
+                answer = {k: v for k, v in roles.items() if k in meaning}
+                if known.keys is not None:  # the first (strongest) meaning of a phrase stands,
+                    # but stays known as a plain answer ("I don't know if nothing like that").
+                    answer = {"kind": known.kind or roles.get("kind")}
+                flags = {k: v or getattr(known, k) for k, v in roles.items() if k not in meaning}
+                table[phrase] = replace(known, **{**flags, **answer})
+
+        vocabulary = self.vocabulary
+        for key, texts in (section.get("phrases") or {}).items():
+            add(texts, keys=_keys(key), statement=True)
+        for key, texts in vocabulary["commands"].items():
+            add(texts, keys=_keys(key))
+        for kind in ANSWER_KINDS:
+            if kind in answers:
+                add(vocabulary["answers"].get(kind, []), keys=answers[kind], kind=kind)
+        echoes = vocabulary["echoes"]
+        for kind in ("yes", "no", "maybe"):
+            if kind in answers:
+                said = [f"{s} {v}" for s in echoes["subjects"] for v in echoes[kind]]
+                add(said, keys=answers[kind], kind=kind, echo=True)
+        add(vocabulary["negators"], negator=True)
+        add(vocabulary["hedges"], hedge=True)
+        add(vocabulary["contrasts"], contrast=True)
+        add(vocabulary["topics"], topic=True)
+        add(vocabulary["asking"], asking=True)
+        if not answers:  # on a menu, "I'm not sure if I can share" asks about an option
+            add(vocabulary["answers"]["unsure"], asking=True)
+        add((t for t in vocabulary["asides"] if len(phrase_of(t)) > 1), aside=True)
+        by_first: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in sorted(table, key=len, reverse=True):
+            by_first.setdefault(phrase[0], []).append(phrase)
+        return Prompt(
+            table,
+            {first: tuple(found) for first, found in by_first.items()},
+            answers,
+            {str(k): str(v) for k, v in (section.get("hedged") or {}).items()},
+            {str(k): _keys(v) for k, v in (section.get("opposite") or {}).items()},
+        )
+
+    def said_back(self, name: str, key: str) -> str | None:
+        """What the line says to show it understood `key` on prompt `name`: the prompt's own
+        words for it, else the words for a yes, no, not sure or command."""
+        section = self.vocabulary["prompts"].get(name) or {}
+        shared = self.vocabulary["said_back"]
+        own = (section.get("said_back") or {}).get(key)
+        if own is not None or key in COMMAND_KEYS:
+            return own or shared["commands"].get(key)
+        return shared["answers"].get(key) if self.prompt(name).question else None
+
+    def vocabulary_for(self, step: str, kind: str) -> str:
+        """The vocabulary a step listens with: its own, or its kind's ("advice")."""
+        return step if step in self.prompts else kind
+
+    def prompt(self, name: str) -> Prompt:
+        return self.prompts.get(name, self.commands_only)
+
+    def hints(self, name: str) -> list[str]:
+        """The phrases worth telling Twilio's recogniser about on this prompt: its own words,
+        and the few commonest answers and commands that work there (every phrase of every
+        kind would only blur what it listens for)."""
+        section = self.vocabulary["prompts"].get(name) or {}
+        own = [text for texts in (section.get("phrases") or {}).values() for text in texts]
+        hints = self.vocabulary["hints"]
+        answers = hints["answers"] if self.prompt(name).question else []
+        return list(dict.fromkeys([*own, *answers, *hints["commands"]]))
+
+    def key_for(self, name: str, transcript: str, confidence: float | None = None) -> str | None:
+        """The key the words stand for on prompt `name`, or None to ask again.
+
+        On a question, a transcript Twilio itself doubts (Confidence under the configured
+        minimum) is asked again whatever it says: a misheard "no" must not become a yes.
+        """
+        prompt = self.prompt(name)
+        if prompt.question and confidence is not None and confidence < self.min_confidence:
+            return None
+        parts = self._joined(prompt, parts_of(transcript))
+        alone = self._alone([w for part in parts for w in part.words])
+        if alone is not None:
+            return alone
+        reading = Reading()
+        for part in parts:
+            if not prompt.question and part.words and self.corrections.issuperset(part.words):
+                continue  # "No, the NSPCC": a menu answer corrected, not a negation
+            items = self._matches(prompt, part.words)
+            if prompt.question and part.asked:
+                items = [i for i in items if not self._restated(i)]
+            self._read_part(prompt, items, reading)
+            if reading.unclear:
+                return None
+        return self._decide(prompt, reading)
+
+    def _joined(self, prompt: Prompt, parts: list[Part]) -> list[Part]:
+        """Parts rejoined across a hesitation Twilio set apart: "I, um, don't think so"."""
+        joined: list[Part] = []
+        bridge = False
+        for part in parts:
+            said = tuple(part.words)
+            if said and self.hesitations.issuperset(said) and said not in prompt.phrases:
+                # Only a fragment is rejoined: "Definitely, er, not really" stays two answers.
+                before = prompt.phrases.get(tuple(joined[-1].words)) if joined else None
+                bridge = bool(joined) and (before is None or before.keys is None)
+                continue
+            if bridge and part.words:
+                joined[-1] = Part([*joined[-1].words, *part.words], part.asked)
+            elif part.words:
+                joined.append(part)
+            bridge = False
+        return joined
+
+    @staticmethod
+    def _restated(item: Entry | str) -> bool:
+        """The question's own words asked back ("Is anyone in danger? No."): not an answer."""
+        if not isinstance(item, Entry) or (item.kind in ANSWER_KINDS and not item.echo):
+            return False
+        return item.echo or (item.statement and not (item.keys or set()) & set(COMMAND_KEYS))
+
+    def _alone(self, words: Sequence[str]) -> str | None:
+        """A key said on its own ("Two.", "Sorry?"), fillers and asides aside."""
+        plain = tuple(w for w in words if w not in self.hesitations)
+        return self.alone.get(plain) or self.alone.get(self._without_asides(plain))
+
+    def _without_asides(self, words: tuple[str, ...]) -> tuple[str, ...]:
+        kept: list[str] = []
+        at = 0
+        while at < len(words):
+            aside = next((a for a in self.asides if words[at : at + len(a)] == a), None)
+            if aside is None:
+                kept.append(words[at])
+            at += len(aside or (words[at],))
+        return tuple(kept)
+
+    def _matches(self, prompt: Prompt, words: Sequence[str]) -> list[Entry | str]:
+        """The part as phrases and the words between them, the longest phrase found first
+        wherever it is: "No, I haven't had a chance" is "haven't had a chance", not "I haven't"."""
+        best: tuple[int, int, int, tuple[str, ...]] | None = None
+        for at, word in enumerate(words):
+            for phrase in prompt.by_first.get(word, ()):
+                if best is not None and len(phrase) <= best[0]:
+                    break  # longest first: nothing shorter here can beat what was found
+                end = self._match_at(words, at, phrase)
+                if end is not None:
+                    best = (len(phrase), at, end, phrase)
+                    break
+        if best is None:
+            return list(words)
+        _length, at, end, phrase = best
+        before, after = self._matches(prompt, words[:at]), self._matches(prompt, words[end:])
+        return [*before, prompt.phrases[phrase], *after]
+
+    def _match_at(self, words: Sequence[str], at: int, phrase: tuple[str, ...]) -> int | None:
+        """Where `phrase` ends if it starts at `at`; fillers inside it are skipped."""
+        for wanted in phrase:
+            while at < len(words) and words[at] != wanted and words[at] in self.skippable:
+                at += 1
+            if at >= len(words) or words[at] != wanted:
+                return None
+            at += 1
+        return at
+
+    def _read_part(self, prompt: Prompt, items: list[Entry | str], reading: Reading) -> None:
+        """One part of the sentence: each negation and hedge applied to what it governs."""
+        negated = softened = topic = contrasted = unsure_before = asking = False
+        for index, item in enumerate(items):
+            rest = items[index + 1 :]
+            after_asking, asking = asking, isinstance(item, Entry) and item.asking
+            if isinstance(item, str):
+                if topic or item in self.skippable:
+                    continue
+                if item in self.negations or contrasted:
+                    reading.unclear = True
+                    return
+                continue
+            if topic:
+                if item.kind in ("yes", "no") and not item.echo:
+                    reading.unclear = True
+                    return
+                continue
+            if item.contrast and item.keys is None:
+                if after_asking or not prompt.question:
+                    continue
+                if item.topic and unsure_before:
+                    topic = True
+                else:
+                    contrasted = True
+                continue
+            if (item.aside or item.asking) and item.keys is None:
+                continue
+            signal = item.keys is not None and (not item.echo or self._ends(rest))
+            turns = self._governs(rest)
+            if item.echo and not signal and not (item.negator and turns):
+                # "Yes, they don't know about it": a negation the matcher cannot place.
+                if item.kind == "no":
+                    reading.unclear = True
+                    return
+                continue
+            if item.negator and turns:
+                if negated:
+                    reading.unclear = True
+                    return
+                negated = True
+                continue
+            if item.hedge and any(isinstance(i, Entry) and i.keys is not None for i in rest):
+                softened = True
+                continue
+            if not signal:
+                if item.negator:
+                    reading.unclear = True
+                    return
+                continue
+            keys = item.keys or frozenset()
+            if negated:
+                flipped = self._turned(prompt, item)
+                if flipped is None:
+                    reading.unclear = True
+                    return
+                keys, negated = flipped, False
+            if softened or item.kind in SOFTENED:
+                reading.softened = True
+            reading.signals.append((keys, item))
+            unsure_before = item.kind == "unsure" or keys == prompt.answers.get("unsure")
+
+    def _ends(self, rest: Sequence[Entry | str]) -> bool:
+        """Whether nothing but asides and plain answers follows: "it would, yes", not "it
+        would be fine"."""
+        return all(
+            (isinstance(i, str) and i in self.skippable)
+            or (isinstance(i, Entry) and (i.aside or (i.kind is not None and not i.echo)))
+            for i in rest
+        )
+
+    def _governs(self, rest: Sequence[Entry | str]) -> bool:
+        """Whether a statement a negation can turn round follows in this part."""
+        return any(
+            isinstance(item, Entry)
+            and item.keys is not None
+            and (item.statement or (item.echo and self._ends(rest[index + 1 :])))
+            for index, item in enumerate(rest)
+        )
+
+    def _turned(self, prompt: Prompt, item: Entry) -> Keys | None:
+        """The keys a statement stands for once a negation turns it round; None when a
+        negation lands on a plain answer ("not yes") or on words with no opposite."""
+        if item.echo and item.kind in ("yes", "no"):
+            other = "no" if item.kind == "yes" else "yes"
+            return prompt.answers.get(other)
+        if not item.statement or item.negative or item.keys is None or len(item.keys) != 1:
+            return None
+        return prompt.opposite.get(next(iter(item.keys)))
+
+    def _decide(self, prompt: Prompt, reading: Reading) -> str | None:
+        """One key when everything said agrees on it; a "no" before a command corrects."""
+        signals = reading.signals
+        commands = [i for i, (keys, _e) in enumerate(signals) if keys & set(COMMAND_KEYS)]
+        if commands:
+            first = commands[0]
+            signals = [
+                s
+                for i, s in enumerate(signals)
+                if not (i < first and s[1].kind == "no" and not s[1].echo)
+            ]
+        if not signals:
+            return None
+        hedged = prompt.hedged if reading.softened else {}
+        agreed: set[str] | None = None
+        for keys, _entry in signals:
+            mapped = {hedged.get(k, k) for k in keys}
+            agreed = mapped if agreed is None else agreed & mapped
+        return next(iter(agreed)) if agreed and len(agreed) == 1 else None
+
+
+def load_matcher(prompts: Path, config: Mapping[str, Any]) -> SpeechMatcher:
+    """The matcher for the prompts at `prompts`, with the configured confidence floor."""
+    return matcher_for(read_yaml(speech_path(prompts)), config)
+
+
+def matcher_for(vocabulary: Mapping[str, Any], config: Mapping[str, Any]) -> SpeechMatcher:
+    return SpeechMatcher(vocabulary, float(config["menus"]["speech_min_confidence"]))
+
+
+def confidence_of(value: str | None) -> float | None:
+    """Twilio's Confidence field as a number; None when it was not sent or is not a number."""
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
