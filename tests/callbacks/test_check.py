@@ -13,7 +13,7 @@ from flask import Flask
 
 from ivr.check import check
 from ivr.cli import main
-from ivr.config import DEFAULT_PROMPTS
+from ivr.config import DEFAULT_PROMPTS, speech_path
 from ivr.messaging.wording import FILE_NAME
 from tests.callbacks.conftest import CHANNELS
 from tests.conftest import AppFactory
@@ -107,6 +107,8 @@ def test_a_team_with_texts_needs_a_number_to_send_them_from(tmp_path: Path) -> N
 def test_a_message_asking_for_what_a_record_does_not_hold_is_found(tmp_path: Path) -> None:
     prompts = tmp_path / "en-GB.yaml"
     prompts.write_text(DEFAULT_PROMPTS.read_text(encoding="utf-8"), encoding="utf-8")
+    vocabulary = speech_path(DEFAULT_PROMPTS)
+    speech_path(prompts).write_text(vocabulary.read_text(encoding="utf-8"), encoding="utf-8")
     words = (DEFAULT_PROMPTS.parent / FILE_NAME).read_text(encoding="utf-8")
     (tmp_path / FILE_NAME).write_text(
         words.replace("Why they rang: {reason}.", "They said: {what_they_said}.", 1),
