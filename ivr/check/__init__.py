@@ -40,7 +40,8 @@ def check(
         problems.append(prompts)
     else:
         problems += check_prompts(prompts, None if isinstance(config, list) else config)
-    speech = load(speech_path(prompts_path))
-    problems += [speech] if isinstance(speech, Problem) else check_speech(speech)
+        # The vocabulary sits beside the sentences: a missing prompts file is one problem.
+        speech = load(speech_path(prompts_path))
+        problems += [speech] if isinstance(speech, Problem) else check_speech(speech)
     problems += check_messages(prompts_path)
     return problems
