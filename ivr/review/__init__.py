@@ -26,6 +26,7 @@ from ivr.review import (  # noqa: F401
 from ivr.review.auth import login_manager
 from ivr.review.blueprint import bp
 from ivr.review.cli import users
+from ivr.review.sessions import ReviewSessions
 
 __all__ = ["bp", "init_app", "users"]
 
@@ -47,6 +48,7 @@ def init_app(app: Flask) -> None:
         app.config["REMEMBER_COOKIE_SECURE"] = True
     # Only the review area's forms are checked: Twilio's webhooks carry a signature instead.
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    app.session_interface = ReviewSessions()
     guard.install()
     login_manager.init_app(app)
     csrf.init_app(app)
