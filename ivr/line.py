@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 import phonenumbers
 
 from ivr import hours, spoken_hours
+from ivr.schedule import require_aware
 
 Clock = Callable[[], datetime]
+T = TypeVar("T")
 
 
 def utc_now() -> datetime:
@@ -68,6 +70,7 @@ class Line:
     prompts: Mapping[str, Any]
     clock: Clock = utc_now
     speech: Mapping[str, Mapping[str, str]] = field(init=False)
+    memo: dict[Hashable, Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         vocabulary = {
@@ -75,6 +78,7 @@ class Line:
             for scope, table in self.prompts["speech"].items()
         }
         object.__setattr__(self, "speech", vocabulary)
+        object.__setattr__(self, "memo", {})
 
     @property
     def max_tries(self) -> int:
@@ -93,17 +97,35 @@ class Line:
         scopes = ("questions", "anywhere") if question else ("anywhere",)
         return next((self.speech[s][said] for s in scopes if said in self.speech[s]), None)
 
+    def fixed(self, key: Hashable, work: Callable[[], T]) -> T:
+        """What the config gives, worked out once: a line's config is fixed for its life.
+
+        Only config-derived facts are kept (schedules, contacts, hours and numbers as spoken),
+        never anything about a call. A failure is not kept, so a bad config fails every time.
+        """
+        try:
+            return self.memo[key]  # type: ignore[no-any-return]
+        except KeyError:
+            value = self.memo[key] = work()
+            return value
+
     def duty_now(self, at: datetime) -> hours.Contact:
-        return hours.duty_now(self.config, at)
+        open_now = self.office_open(at)
+        return self.contact(
+            self.fixed(("duty", open_now), lambda: hours.duty_key(self.config, open_now))
+        )
 
     def contact(self, key: str) -> hours.Contact:
-        return hours.contact(self.config, key)
+        return self.fixed(("contact", key), lambda: hours.contact(self.config, key))
 
     def contact_open(self, key: str, at: datetime) -> bool:
-        return hours.contact_open(self.config, key, at)
+        schedule = self.fixed(("schedule", key), lambda: hours.contact_schedule(self.config, key))
+        return schedule is None or schedule.is_open(require_aware(at))
 
     def office_open(self, at: datetime) -> bool:
-        return hours.office_open(self.config, at)
+        return self.fixed(("schedule", None), lambda: hours.office_schedule(self.config)).is_open(
+            at
+        )
 
     @cached_property
     def hints(self) -> str:
@@ -130,10 +152,15 @@ class Words(dict[str, str]):
         if name == "service_name":
             return str(line.config["service_name"])
         if name == "office_hours":
-            return spoken_hours.describe_weekly(line.config["office_hours"], line.prompts["hours"])
+            section = line.config["office_hours"]
+            return line.fixed(
+                name, lambda: spoken_hours.describe_weekly(section, line.prompts["hours"])
+            )
         if name == "nspcc_hours":
             section = line.config["contacts"]["nspcc"]["hours"]
-            return spoken_hours.describe_weekly(section, line.prompts["hours"])
+            return line.fixed(
+                name, lambda: spoken_hours.describe_weekly(section, line.prompts["hours"])
+            )
         who, _, what = name.rpartition("_")
         contact = {
             "duty": lambda: line.duty_now(at),
@@ -143,5 +170,5 @@ class Words(dict[str, str]):
         if what == "name":
             return contact.name
         if what == "number":
-            return speak_number(contact.number)
+            return line.fixed(("spoken", contact.number), lambda: speak_number(contact.number))
         raise KeyError(name)
