@@ -39,7 +39,7 @@ OTHER = "Flask and Werkzeug (routing, request and response objects, url_for)"
 COMPONENTS: dict[str, list[str]] = {
     "signature": ["ivr.signature:is_valid"],
     "request parsing (form)": ["flask.wrappers:Request._load_form_data"],
-    "loading the call": ["ivr.records:load", "ivr.records:last_step"],
+    "loading the call": ["ivr.records:load", "ivr.records:last_step", "ivr.records:_adopt"],
     "state machine": [
         "ivr.callflow:CallFlow.answer",
         "ivr.callflow:CallFlow.dialled",
@@ -73,12 +73,16 @@ COMPONENTS: dict[str, list[str]] = {
         "ivr.records:close",
         "ivr.references:free",
     ],
-    "writing the record (flush: UPDATE, INSERT)": ["sqlalchemy.orm.session:Session.flush"],
+    "writing the record (UPDATE, INSERT: ORM flush, or Core in records.save)": [
+        "sqlalchemy.orm.session:Session.flush",
+        "ivr.records:save",
+    ],
     "commit": ["sqlalchemy.orm.session:SessionTransaction.commit"],
     "transaction set-up and close": [
         "sqlalchemy.orm.session:sessionmaker.__call__",
         "sqlalchemy.orm.session:Session.begin",
         "sqlalchemy.orm.session:Session.close",
+        "sqlalchemy.orm.session:SessionTransaction._connection_for_bind",
     ],
 }
 # Request hooks are charged by the module that registered them.

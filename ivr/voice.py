@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 from flask import Blueprint, Response, abort, current_app, g, request, url_for
 from sqlalchemy.orm import Session
@@ -23,6 +25,7 @@ log = logging.getLogger(__name__)
 
 CALL_SID = re.compile(r"[A-Za-z0-9]{2,64}")
 TERMINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+T = TypeVar("T")
 
 
 def the_line() -> Line:
@@ -36,6 +39,17 @@ def twiml(response: VoiceResponse) -> Response:
 def note(call: Call, **more: str | bool | None) -> None:
     """What this webhook did to the call, for its log line (ivr.logs) and metrics (ivr.metrics)."""
     g.log_fields = {"state": call.state, "outcome": call.outcome, **more}
+
+
+def recorded(work: Callable[[Session], T]) -> T:
+    """A webhook's transaction: `work`, then what it changed written by `records.save`."""
+
+    def run(session: Session) -> T:
+        done = work(session)
+        records.save(session)
+        return done
+
+    return db.write(run)
 
 
 def call_sid() -> str:
@@ -86,7 +100,7 @@ def incoming() -> Response:
         note(call)
         return CallFlow(call, line, now)
 
-    return twiml(render(db.write(open_call), None, url_for))
+    return twiml(render(recorded(open_call), None, url_for))
 
 
 def load_flow(session: Session, sid: str, line: Line, now: datetime) -> CallFlow | None:
@@ -115,7 +129,7 @@ def gather() -> Response:
         note(flow.call, input=flow.input_kind)
         return flow, notice
 
-    flow, notice = db.write(answer)
+    flow, notice = recorded(answer)
     if flow is None:
         return twiml(safe_guidance(line))
     return twiml(render(flow, notice, url_for))
@@ -137,7 +151,7 @@ def dial() -> Response:
         note(flow.call, input="dial", transfer=flow.call.transfer_status if recorded else None)
         return flow
 
-    flow = db.write(record_transfer)
+    flow = recorded(record_transfer)
     if flow is None:
         return twiml(safe_guidance(line))
     return twiml(render(flow, None, url_for))
@@ -162,7 +176,7 @@ def status() -> tuple[str, int]:
         records.close(call, line.clock(), seconds)
         note(call, closed=first)
 
-    db.write(close)
+    recorded(close)
     return "", 204
 
 

@@ -19,8 +19,8 @@ from tests.conftest import CALLER, signed_post
 SID = "CA" + "ef" * 16
 # Statements per kind of webhook, on each database (each also commits once).
 STATEMENTS = {
-    "sqlite": {"incoming": 6, "gather": 4, "dial": 4, "status": 3},
-    "postgresql": {"incoming": 5, "gather": 3, "dial": 3, "status": 2},
+    "sqlite": {"incoming": 3, "gather": 4, "dial": 4, "status": 3},
+    "postgresql": {"incoming": 2, "gather": 3, "dial": 3, "status": 2},
 }
 
 
