@@ -19,6 +19,7 @@ from ivr.line import Line
 from ivr.models import Call
 from ivr.render import render
 from ivr.safe import safe_guidance
+from ivr.twiml import to_text
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ def the_line() -> Line:
 
 
 def twiml(response: VoiceResponse) -> Response:
-    return Response(str(response), mimetype="text/xml")
+    return Response(to_text(response), mimetype="text/xml")
 
 
 def note(call: Call, **more: str | bool | None) -> None:
