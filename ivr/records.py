@@ -3,19 +3,20 @@
 A webhook reads and writes its call with prebuilt SQLAlchemy Core statements (`load`,
 `open_call`, `save`), not the ORM's query and unit of work, which cost most of a webhook's CPU:
 the call is read with one SELECT, and `save` writes what the webhook changed with one UPDATE of
-the changed columns and one INSERT of the new steps. The `Call` it hands out is an ordinary
-persistent ORM object all the same, so code that does not call `save` (the seed, maintenance)
-has its changes flushed by the session as before.
+the changed columns and one INSERT of its new steps. The `Call` handed out is a plain `Call`
+object outside the session, carrying what was found (`Found`); a transaction that would commit
+with such a call changed but not saved fails instead, so no change is ever silently lost.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Table, bindparam, event, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, make_transient_to_detached, object_session
+from sqlalchemy.orm import Session, object_session
 
 from ivr import references
 from ivr.flow import ADVICE_OUTCOMES, INITIAL
@@ -38,8 +39,25 @@ OPEN = {
     "postgresql": postgresql.insert(CALLS).on_conflict_do_nothing().returning(CALLS.c.id),
     "sqlite": sqlite.insert(CALLS).on_conflict_do_nothing().returning(CALLS.c.id),
 }
-# Session.info key: each call's columns as this webhook found them, by id.
+# Session.info: the calls this transaction loaded; a call's InstanceState.info: its `Found`.
+LOADED = "ivr.records.loaded"
 FOUND = "ivr.records.found"
+
+
+@dataclass
+class Found:
+    """A loaded call's columns as read, and the steps this webhook added, not yet written."""
+
+    session: Session
+    columns: dict[str, Any]
+    steps: list[dict[str, Any]] = field(default_factory=list)
+
+    def changes(self, call: Call) -> dict[str, Any]:
+        return {k: v for k in COLUMNS if (v := getattr(call, k)) != self.columns[k]}
+
+
+def found(call: Call) -> Found | None:
+    return inspect(call).info.get(FOUND)  # type: ignore[no-any-return]
 
 
 def clean(text: str | None, limit: int = MAX_INPUT) -> str:
@@ -48,25 +66,28 @@ def clean(text: str | None, limit: int = MAX_INPUT) -> str:
 
 
 def load(db: Session, call_sid: str, *, lock: bool = False) -> Call | None:
-    """The call with this CallSid; `lock` serialises two servers answering the same call."""
+    """The call with this CallSid; `lock` serialises two servers answering the same call.
+
+    What the webhook changes is written by `save` before the transaction commits.
+    """
     statement = FIND_LOCKED if lock else FIND
     row = db.connection().execute(statement, {"sid": call_sid}).mappings().one_or_none()
     return None if row is None else _adopt(db, dict(row))
 
 
 def _adopt(db: Session, columns: dict[str, Any]) -> Call:
-    """The row as a persistent `Call` of this session, its columns noted for `save`."""
-    already = db.identity_map.get(db.identity_key(Call, columns["id"]))
-    if isinstance(already, Call):
-        return already
+    """The row as a `Call` this transaction loaded (the same object if loaded twice)."""
+    loaded: list[Call] = db.info.setdefault(LOADED, [])
+    for call in loaded:
+        if call.id == columns["id"]:
+            return call
     call = Call(**columns)
-    make_transient_to_detached(call)
-    db.add(call)
     # Lists copied, so that one changed in place still differs from what was found.
-    found = {
+    copied = {
         key: list(value) if isinstance(value, list) else value for key, value in columns.items()
     }
-    db.info.setdefault(FOUND, {})[call.id] = found
+    inspect(call).info[FOUND] = Found(db, copied)
+    loaded.append(call)
     return call
 
 
@@ -100,63 +121,57 @@ def open_call(
 
 
 def save(db: Session) -> None:
-    """Write what this webhook changed in the calls it loaded: one UPDATE, one INSERT of steps.
+    """Write what this transaction changed in the calls it loaded: an UPDATE, an INSERT of steps.
 
-    The same statements, in the same order, as the session's flush would send, without its
-    unit of work; what was written leaves the session, so its commit has nothing to flush.
+    The statements, in the order, that the session's flush would send for the same changes.
     """
-    found: dict[int, dict[str, Any]] = db.info.pop(FOUND, {})
-    calls = [call for call in db.identity_map.values() if isinstance(call, Call)]
-    steps = [step for step in db.new if isinstance(step, Step) and step.call_id in found]
     connection = db.connection()
-    for call in calls:
-        before = found.get(call.id)
-        if before is None:
-            continue
-        changed = {k: v for k in COLUMNS if (v := getattr(call, k)) != before[k]}
+    for call in db.info.pop(LOADED, []):
+        record = inspect(call).info.pop(FOUND)
+        changed = record.changes(call)
         if changed:
             connection.execute(UPDATE_CALL, {"row_id": call.id, **changed})
-        db.expunge(call)
-    if steps:
-        rows = [step_columns(step) for step in steps]
-        connection.execute(INSERT_STEP, rows if len(rows) > 1 else rows[0])
-        for step in steps:
-            db.expunge(step)
+        if record.steps:
+            steps = record.steps
+            connection.execute(INSERT_STEP, steps if len(steps) > 1 else steps[0])
 
 
-def step_columns(step: Step) -> dict[str, Any]:
-    return {
-        "call_id": step.call_id,
-        "seq": step.seq,
-        "step": step.step,
-        "input": step.input,
-        "kind": step.kind,
-        "at": step.at,
-    }
+@event.listens_for(Session, "before_commit")
+def _refuse_unsaved(db: Session) -> None:
+    """A loaded call changed and never saved would lose its change: fail the transaction."""
+    for call in db.info.get(LOADED, []):
+        record = found(call)
+        if record is not None and (record.steps or record.changes(call)):
+            raise RuntimeError(f"call {call.call_sid} was changed but not saved (records.save)")
 
 
 def add_step(call: Call, step: str, given: str, kind: str, at: datetime) -> None:
     """Append one answered prompt; its sequence number makes a repeated webhook harmless."""
-    session = object_session(call)
-    if session is None:
+    columns = {
+        "call_id": call.id,
+        "seq": call.step_count,
+        "step": step,
+        "input": clean(given),
+        "kind": kind,
+        "at": at,
+    }
+    record, session = found(call), object_session(call)
+    if record is not None:
+        record.steps.append(columns)
+    elif session is not None:
+        # Added by id, not through call.steps, so a webhook never loads the steps before it.
+        session.add(Step(**columns))
+    else:
         raise RuntimeError("a step can only be added to a call loaded from the database")
-    # Added by id, not through call.steps, so a webhook never loads the steps before it.
-    session.add(
-        Step(
-            call_id=call.id,
-            seq=call.step_count,
-            step=step,
-            input=clean(given),
-            kind=kind,
-            at=at,
-        )
-    )
     call.step_count += 1
 
 
 def last_step(call: Call) -> Step | None:
     """The latest answer recorded, read alone so a webhook never loads the whole list."""
-    session = object_session(call)
+    record = found(call)
+    if record is not None and record.steps:
+        return Step(**record.steps[-1])
+    session = record.session if record is not None else object_session(call)
     if session is None or not call.step_count:
         return None
     query = select(Step).where(Step.call_id == call.id, Step.seq == call.step_count - 1)
