@@ -12,13 +12,15 @@ from typing import Literal
 from transitions import EventData
 
 from ivr import records
-from ivr.flow import INITIAL, KEY_TRIGGERS, STATES, State
+from ivr.flow import INITIAL, KEY_TRIGGERS, ROUTE_STARTS, STATES, State
 from ivr.line import Line, dialable
 from ivr.machine import DIAL_TRIGGERS, call_machine
 from ivr.models import Call
 
-Notice = Literal["didnt_hear", "not_a_choice"] | None
+# What the line says before a prompt heard again: silence, a wrong answer, or "*" (nothing).
+Notice = Literal["didnt_hear", "not_a_choice", "again"] | None
 NOTICES: dict[str, Notice] = {"silence": "didnt_hear", "invalid": "not_a_choice"}
+REPEAT = "*"
 
 
 class CallFlow:
@@ -30,6 +32,8 @@ class CallFlow:
         self.now = now
         # How the caller answered this webhook (key, speech, silence, invalid), for its log line.
         self.input_kind: str | None = None
+        # Whether the prompt about to be spoken is heard again (render sets it from the notice).
+        self.reprompt = False
 
     @property
     def state(self) -> str:
@@ -45,7 +49,20 @@ class CallFlow:
 
     # Conditions, named in flow.py and drawn by `ivr graph`.
     def has_tries_left(self, _event: EventData | None = None) -> bool:
-        return self.call.tries < self.line.max_tries
+        return self.call.tries < int(self.line.config["menus"][self.declared.tries_setting])
+
+    def first_time(self, _event: EventData | None = None) -> bool:
+        """The start of the call: the service's name and "no names needed" are said once."""
+        return self.call.step_count == 0
+
+    def needs_key_help(self, _event: EventData | None = None) -> bool:
+        return self.reprompt or self.call.state in ROUTE_STARTS
+
+    def office_is_open(self, _event: EventData | None = None) -> bool:
+        return self.line.office_open(self.now)
+
+    def office_is_closed(self, _event: EventData | None = None) -> bool:
+        return not self.office_is_open()
 
     def nspcc_open(self, _event: EventData | None = None) -> bool:
         return self.line.contact_open("nspcc", self.now)
@@ -53,14 +70,35 @@ class CallFlow:
     def nspcc_closed(self, _event: EventData | None = None) -> bool:
         return not self.nspcc_open()
 
-    def has_caller_number(self, _event: EventData | None = None) -> bool:
-        return dialable(self.call.caller)
+    def consent_refused(self, _event: EventData | None = None) -> bool:
+        return self.call.consent == "refused"
 
-    def has_no_caller_number(self, _event: EventData | None = None) -> bool:
-        return not self.has_caller_number()
+    def consent_not_asked(self, _event: EventData | None = None) -> bool:
+        return self.call.consent == "not_asked"
 
     def tried_nspcc(self, _event: EventData | None = None) -> bool:
         return self.call.transfer_to == "nspcc"
+
+    def referral_pending(self, _event: EventData | None = None) -> bool:
+        """A referral transfer is what did not connect: the caller must hear it was not made."""
+        call = self.call
+        referral = call.outcome in ("referral", "adult_referral") or (
+            call.outcome == "share_without_consent" and call.reason == "risk_of_harm"
+        )
+        return referral and not self.tried_nspcc()
+
+    def adult_referral_pending(self, _event: EventData | None = None) -> bool:
+        return self.call.outcome == "adult_referral" and not self.tried_nspcc()
+
+    def callback_offered(self, _event: EventData | None = None) -> bool:
+        """Only a duty team with a call-back channel, and only to a number that can be rung."""
+        team = self.call.transfer_to
+        return (
+            team is not None
+            and self.line.is_duty_team(team)
+            and self.line.has_callback_channel(team)
+            and dialable(self.call.caller)
+        )
 
     def came_from(self, question: str) -> bool:
         """Whether the question before this one was `question`: where "9" goes back to."""
@@ -71,6 +109,9 @@ class CallFlow:
         if name.startswith("came_from_"):
             question = name.removeprefix("came_from_")
             return lambda _event=None: self.came_from(question)
+        if name.startswith("record_consent_"):
+            consent = name.removeprefix("record_consent_")
+            return lambda _event=None: setattr(self.call, "consent", consent)
         raise AttributeError(name)
 
     # Callbacks.
@@ -96,9 +137,7 @@ class CallFlow:
         if state.outcome:
             records.settle_outcome(call, state.outcome, state.reason, state.family_informed)
         if state.contact:
-            call.transfer_to = (
-                self.line.duty_now(self.now).key if state.contact == "duty" else state.contact
-            )
+            call.transfer_to = self.line.contact_for(state.contact, self.now).key
             call.transfer_status = None
         if state.name == "callback":
             call.callback_requested = True
@@ -118,36 +157,47 @@ class CallFlow:
         return bool(machine.events[trigger].trigger(self))
 
     def answer(self, digits: str | None, speech: str | None) -> Notice:
-        """The caller pressed a key, spoke, or said nothing: record it and move on."""
+        """The caller pressed a key, spoke, or said nothing: record it and move on.
+
+        A spoken answer is recorded as the key it stood for, never as the words.
+        """
         step = self.call.state
         if not self.declared.gathers:
             return None
+        key: str | None
         if digits:
-            given, kind = digits, "key"
-            key = digits if digits in KEY_TRIGGERS else None
+            kind, key = "key", digits if digits in KEY_TRIGGERS else None
         elif speech and speech.strip():
-            given, kind = speech.strip(), "speech"
-            key = self.line.key_for_speech(given, question=self.declared.kind == "question")
+            kind, key = "speech", self.line.key_for_speech(speech, question=self.is_question)
         else:
-            given, kind, key = "", "silence", None
+            kind, key = "silence", None
         if kind == "silence":
             self._fire("silence")
         elif key is None or not self._fire(KEY_TRIGGERS[key]):
-            kind = "invalid"
+            kind, key = "invalid", digits if kind == "key" else None
             self._fire("invalid")
-        records.add_step(self.call, step, given, kind, self.now)
+        records.add_step(self.call, step, key or "", kind, self.now)
         self.input_kind = kind
-        if self.call.state == step and self.call.tries:
-            return NOTICES.get(kind)
-        return None
+        return self._notice(step, kind, key)
+
+    @property
+    def is_question(self) -> bool:
+        return self.declared.kind == "question"
+
+    def _notice(self, step: str, kind: str, key: str | None) -> Notice:
+        if self.call.state != step:
+            return None
+        if key == REPEAT and kind != "invalid":
+            return "again"
+        return NOTICES.get(kind) if self.call.tries else None
 
     def replayed_notice(self) -> Notice:
         """The notice the last answer earned, so the same webhook delivered twice gets the same
         TwiML (Twilio retries a webhook whose answer it did not receive)."""
         last = records.last_step(self.call)
-        if last is None or last.step != self.call.state or not self.call.tries:
+        if last is None or last.step != self.call.state:
             return None
-        return NOTICES.get(last.kind)
+        return self._notice(last.step, last.kind, last.input or None)
 
     def dialled(self, status: str) -> None:
         """Twilio reports how a transfer went; every attempt is a step of the record."""

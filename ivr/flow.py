@@ -2,7 +2,7 @@
 
 `machine.py` builds the `transitions` machine from this declaration, `render.py` speaks it,
 `ivr graph` draws it and `ivr check` checks the prompts against it. Keys, outcomes and step
-names here are the vocabulary of `shared/product/call-flow.md`.
+names here are the vocabulary of the call flow (version 2) in `docs/call-flow.md`.
 """
 
 from __future__ import annotations
@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Kind = Literal["menu", "question", "advice", "transfer", "not_connected", "final"]
+Contact = Literal["duty", "adult_duty", "nspcc"]
+# Why a transfer comes through, said to whoever answers it before the caller is connected.
+Whisper = Literal["referral", "adult_referral", "advice", "not_understood"]
 
 # What each key means on every prompt; speech is mapped onto the same triggers.
 KEY_TRIGGERS: Mapping[str, str] = {
@@ -24,11 +27,13 @@ KEY_TRIGGERS: Mapping[str, str] = {
 }
 DIAL_STATUSES = ("completed", "busy", "no-answer", "failed", "canceled")
 
-# Advice outcomes outrank these; the first advice given stands (call-flow.md, "The record").
+# Advice outcomes outrank the lesser ones; the first advice given stands ("The record of a call"),
+# except that a referral becomes an adult referral when the caller says only an adult is at risk.
 ADVICE_OUTCOMES = frozenset(
     {
         "emergency_999",
         "referral",
+        "adult_referral",
         "share_with_consent",
         "share_without_consent",
         "share_anonymised",
@@ -37,7 +42,11 @@ ADVICE_OUTCOMES = frozenset(
         "seek_advice",
     }
 )
-LESSER_OUTCOMES = frozenset({"contacts_given", "speak_to_someone", "no_response", "abandoned"})
+REFINES: Mapping[str, str] = {"adult_referral": "referral"}
+# Lesser outcomes, weakest first: a later one replaces an earlier one only if it ranks higher.
+LESSER_RANK: tuple[str, ...] = ("abandoned", "contacts_given", "speak_to_someone", "no_response")
+LESSER_OUTCOMES = frozenset(LESSER_RANK)
+CONSENT_VALUES = ("agreed", "refused", "not_asked")
 
 
 @dataclass(frozen=True)
@@ -50,10 +59,14 @@ class Say:
 
 @dataclass(frozen=True)
 class Route:
-    """A destination taken only when a condition of the call holds; the last is the default."""
+    """A destination taken only when a condition of the call holds; the last is the default.
+
+    `consent` is what the answer says about the person's agreement, kept on the record.
+    """
 
     dest: str
     when: str | None = None
+    consent: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,7 +80,17 @@ class State:
     outcome: str | None = None
     reason: str | None = None
     family_informed: str | None = None
-    contact: Literal["duty", "nspcc"] | None = None  # for transfers: whom to dial
+    # Where silence goes on a prompt that listens only briefly (advice: the goodbye).
+    on_silence: str | None = None
+    # Where failed tries end, and the `menus` setting that says how many there may be.
+    give_up: str = "no_response"
+    tries_setting: str = "max_tries"
+    # The `menus` setting for how long the prompt listens, when not the usual gather timeout.
+    listen_setting: str | None = None
+    # Transfers: whom to dial, what the person answering hears, where a connected call goes.
+    contact: Contact | None = None
+    whisper: Whisper | None = None
+    after_connect: str = "goodbye"
 
     @property
     def gathers(self) -> bool:
@@ -79,7 +102,7 @@ def _say(*items: str | tuple[str, str]) -> tuple[Say, ...]:
     return tuple(Say(i) if isinstance(i, str) else Say(i[0], i[1]) for i in items)
 
 
-def _keys(**by_key: str | tuple[Route, ...]) -> dict[str, tuple[Route, ...]]:
+def _keys(**by_key: str | Route | tuple[Route, ...]) -> dict[str, tuple[Route, ...]]:
     """Keys are written k1, k2, k3, k9, k0 so the table reads like the keypad."""
     return {
         name[1:]: (dest,)
@@ -91,114 +114,202 @@ def _keys(**by_key: str | tuple[Route, ...]) -> dict[str, tuple[Route, ...]]:
     }
 
 
-# Questions: (step name, route, yes, no, not sure). A destination is a state name below.
-QUESTIONS: tuple[tuple[str, str, str, str, str], ...] = (
-    ("danger_now", "risk", "emergency_999", "referral", "emergency_999"),
-    ("purpose", "decision", "identifiable", "do_not_share_no_purpose", "seek_advice"),
-    ("identifiable", "decision", "significant_harm", "share_anonymised", "significant_harm"),
-    ("significant_harm", "decision", "inform_family", "agreement", "seek_advice"),
-    (
-        "inform_family",
-        "decision",
-        "share_without_consent_not_first",
-        "share_without_consent_where_safe",
-        "share_without_consent_seek_advice",
+# The key help ("Press 1 for yes, ...") is said on the first question of a route and on every
+# re-prompt; questions with keys of their own always say them, since they carry the meaning.
+KEY_HELP = Say("question_keys", "needs_key_help")
+
+# The questions, in the order of the call-flow's table.
+QUESTIONS: tuple[State, ...] = (
+    State(
+        "danger_now",
+        "question",
+        (Say("danger_now"), KEY_HELP),
+        _keys(k1="emergency_999", k2="referral", k3="emergency_999"),
+        # A caller who cannot answer this may not be able to talk: after two failed tries the
+        # line takes it as "not sure", which is the 999 advice.
+        give_up="emergency_999",
+        tries_setting="danger_now_tries",
     ),
-    ("agreement", "decision", "share_with_consent", "other_lawful_reason", "safe_to_ask"),
-    ("safe_to_ask", "decision", "seek_agreement_first", "other_lawful_reason", "seek_advice"),
-    (
+    State(
+        "significant_harm",
+        "question",
+        (Say("significant_harm"), KEY_HELP),
+        _keys(k1="inform_family", k2="purpose", k3="seek_advice_harm_unsure"),
+    ),
+    State(
+        "inform_family",
+        "question",
+        _say("inform_family", "inform_family_keys"),
+        _keys(
+            k1="share_without_consent_not_first",
+            k2="share_without_consent_where_safe",
+            k3="share_without_consent_seek_advice",
+        ),
+    ),
+    State(
+        "purpose",
+        "question",
+        (Say("purpose"), KEY_HELP),
+        _keys(k1="identifiable", k2="do_not_share_no_purpose", k3="seek_advice_unsure"),
+    ),
+    State(
+        "identifiable",
+        "question",
+        (Say("identifiable"), KEY_HELP),
+        _keys(k1="agreement", k2="share_anonymised", k3="agreement"),
+    ),
+    State(
+        "agreement",
+        "question",
+        _say("agreement", "agreement_keys"),
+        _keys(
+            k1=Route("share_with_consent", consent="agreed"),
+            k2=Route("other_lawful_reason", consent="refused"),
+            k3=Route("other_lawful_reason", consent="not_asked"),
+        ),
+    ),
+    State(
         "other_lawful_reason",
-        "decision",
-        "share_without_consent_lawful_basis",
-        "do_not_share_respect_wishes",
-        "seek_advice",
+        "question",
+        (Say("other_lawful_reason"), KEY_HELP),
+        _keys(
+            k1="share_without_consent_lawful_basis",
+            # One question in two situations: its "no" depends on the consent answer given.
+            k2=(
+                Route("do_not_share_respect_wishes", "consent_refused"),
+                Route("safe_to_ask"),
+            ),
+            k3="seek_advice_unsure",
+        ),
+    ),
+    State(
+        "safe_to_ask",
+        "question",
+        (Say("safe_to_ask"), KEY_HELP),
+        _keys(k1="seek_agreement_first", k2="seek_advice_not_safe_to_ask", k3="seek_advice_unsure"),
     ),
 )
 
-# Questions whose own prompt names their keys (agreement: 2 = refused, 3 = not asked yet).
-OWN_KEY_WORDS = frozenset({"agreement"})
+# The first question of each route: "9" there goes back to the main menu.
+ROUTE_STARTS = frozenset({"danger_now", "significant_harm"})
 
-_SHARE = ("checklist", "record_reminder")
+# What every advice outcome ends with before its keys.
+_RECORD_SHARED = "record_shared"
+_RECORD_NOT_SHARED = "record_not_shared"
+_RECORD_ADVICE = "record_advice"
+_PRESS_0_FOR_ADVICE = (
+    ("seek_advice_press_0", "office_is_open"),
+    ("seek_advice_press_0_out_of_hours", "office_is_closed"),
+)
+_ADVICE_KEYS = (("advice_keys", "office_is_open"), ("advice_keys_out_of_hours", "office_is_closed"))
 
-# Advice: (state, outcome, reason, family_informed, what it says before the reference).
-ADVICE: tuple[tuple[str, str, str | None, str | None, tuple[str, ...]], ...] = (
-    ("emergency_999", "emergency_999", None, None, ("advice_emergency_999",)),
-    (
+
+def _advice(
+    name: str,
+    outcome: str,
+    *says: str | tuple[str, str],
+    reason: str | None = None,
+    keys: tuple[str | tuple[str, str], ...] = _ADVICE_KEYS,
+) -> State:
+    """An outcome the caller hears, then the reference read twice, then 1 again, 0 a person."""
+    return State(
+        name,
+        "advice",
+        _say(*says, "reference", *keys),
+        outcome=outcome,
+        reason=reason,
+        on_silence="goodbye",
+    )
+
+
+def _risk_of_harm(family: str) -> State:
+    """`share_without_consent` for a child at risk: a referral, put through without a key press."""
+    return State(
+        f"share_without_consent_{family}",
+        "transfer",
+        _say("advice_risk_of_harm", f"family_{family}", "reference", "referral_connecting"),
+        outcome="share_without_consent",
+        reason="risk_of_harm",
+        family_informed=family,
+        contact="duty",
+        whisper="referral",
+        after_connect="after_referral",
+    )
+
+
+ADVICE: tuple[State, ...] = (
+    _advice(
+        "emergency_999",
+        "emergency_999",
+        "advice_emergency_999",
+        # 0 still works here, unannounced: the caller is told to hang up and dial 999.
+        keys=("emergency_keys",),
+    ),
+    _advice(
         "share_with_consent",
         "share_with_consent",
-        None,
-        None,
-        ("advice_share_with_consent", *_SHARE),
+        "advice_share_with_consent",
+        "checklist",
+        _RECORD_SHARED,
     ),
-    (
-        "share_without_consent_not_first",
-        "share_without_consent",
-        "risk_of_harm",
-        "not_first",
-        (
-            "advice_share_without_consent",
-            "reason_risk_of_harm",
-            "family_not_first",
-            *_SHARE,
-            "make_referral",
-        ),
-    ),
-    (
-        "share_without_consent_where_safe",
-        "share_without_consent",
-        "risk_of_harm",
-        "where_safe",
-        (
-            "advice_share_without_consent",
-            "reason_risk_of_harm",
-            "family_where_safe",
-            *_SHARE,
-            "make_referral",
-        ),
-    ),
-    (
-        "share_without_consent_seek_advice",
-        "share_without_consent",
-        "risk_of_harm",
-        "seek_advice",
-        (
-            "advice_share_without_consent",
-            "reason_risk_of_harm",
-            "family_seek_advice",
-            *_SHARE,
-            "make_referral",
-        ),
-    ),
-    (
+    _advice(
         "share_without_consent_lawful_basis",
         "share_without_consent",
-        "lawful_basis",
-        None,
-        ("advice_share_without_consent", "reason_lawful_basis", "family_where_safe", *_SHARE),
+        "advice_lawful_basis",
+        ("lawful_basis_refused", "consent_refused"),
+        ("lawful_basis_not_asked", "consent_not_asked"),
+        "checklist",
+        _RECORD_SHARED,
+        reason="lawful_basis",
     ),
-    (
-        "share_anonymised",
-        "share_anonymised",
-        None,
-        None,
-        ("advice_share_anonymised", "record_reminder"),
+    _advice("share_anonymised", "share_anonymised", "advice_share_anonymised", _RECORD_SHARED),
+    _advice(
+        "seek_agreement_first",
+        "seek_agreement_first",
+        "advice_seek_agreement_first",
+        _RECORD_ADVICE,
     ),
-    ("seek_agreement_first", "seek_agreement_first", None, None, ("advice_seek_agreement_first",)),
-    (
+    _advice(
         "do_not_share_no_purpose",
         "do_not_share",
-        "no_purpose",
-        None,
-        ("advice_do_not_share", "reason_no_purpose", "record_reminder"),
+        "advice_no_purpose",
+        _RECORD_NOT_SHARED,
+        reason="no_purpose",
     ),
-    (
+    _advice(
         "do_not_share_respect_wishes",
         "do_not_share",
-        "respect_wishes",
-        None,
-        ("advice_do_not_share", "reason_respect_wishes", "record_reminder"),
+        "advice_respect_wishes",
+        _RECORD_NOT_SHARED,
+        reason="respect_wishes",
     ),
-    ("seek_advice", "seek_advice", None, None, ("advice_seek_advice",)),
+    _advice(
+        "seek_advice_unsure",
+        "seek_advice",
+        "advice_seek_advice_unsure",
+        *_PRESS_0_FOR_ADVICE,
+        "advice_without_names",
+        _RECORD_ADVICE,
+        reason="unsure",
+    ),
+    _advice(
+        "seek_advice_harm_unsure",
+        "seek_advice",
+        "advice_seek_advice_harm_unsure",
+        *_PRESS_0_FOR_ADVICE,
+        "advice_harm_unsure_consent",
+        _RECORD_ADVICE,
+        reason="harm_unsure",
+    ),
+    _advice(
+        "seek_advice_not_safe_to_ask",
+        "seek_advice",
+        "advice_seek_advice_not_safe_to_ask",
+        *_PRESS_0_FOR_ADVICE,
+        _RECORD_ADVICE,
+        reason="not_safe_to_ask",
+    ),
+    *(_risk_of_harm(family) for family in ("not_first", "where_safe", "seek_advice")),
 )
 
 
@@ -207,15 +318,21 @@ def _declare() -> dict[str, State]:
         State(
             "main_menu",
             "menu",
-            _say("welcome", "danger_999", "main_menu"),
-            _keys(k1="danger_now", k2="purpose", k3="contacts"),
+            _say(
+                ("welcome", "first_time"),
+                "danger_999",
+                ("guidance_only", "first_time"),
+                "main_menu",
+            ),
+            _keys(k1="danger_now", k2="significant_harm", k3="contacts"),
         ),
         State(
             "contacts",
             "menu",
             _say(
-                "contacts_duty_now",
+                "contacts_front_door",
                 "contacts_out_of_hours",
+                "contacts_adults",
                 "contacts_police",
                 ("contacts_nspcc_open", "nspcc_open"),
                 ("contacts_nspcc_closed", "nspcc_closed"),
@@ -223,66 +340,104 @@ def _declare() -> dict[str, State]:
                 ("contacts_nspcc_key", "nspcc_open"),
                 "contacts_back_key",
             ),
-            _keys(k1="transfer", k2=(Route("transfer_nspcc", "nspcc_open"),), k9="main_menu"),
+            _keys(k1="transfer", k2=Route("transfer_nspcc", "nspcc_open"), k9="main_menu"),
             outcome="contacts_given",
         ),
-    ]
-    for name, _route, yes, no, unsure in QUESTIONS:
-        says = (name,) if name in OWN_KEY_WORDS else (name, "question_keys")
-        states.append(State(name, "question", _say(*says), _keys(k1=yes, k2=no, k3=unsure)))
-    for name, outcome, reason, family, says in ADVICE:
-        states.append(
-            State(
-                name,
-                "advice",
-                _say(*says, "reference", "advice_keys"),
-                outcome=outcome,
-                reason=reason,
-                family_informed=family,
-            )
-        )
-    states += [
+        *QUESTIONS,
+        # The risk route's referral listens briefly for "only an adult", then puts the caller
+        # through whatever they do: silence or 1 is the children's team.
         State(
             "referral",
-            "transfer",
-            _say("advice_referral", "reference", "connecting"),
+            "advice",
+            _say("advice_referral", "reference", "referral_choice"),
+            _keys(
+                k1="referral_transfer",
+                k2="adult_referral",
+                k9="danger_now",
+                k0="referral_transfer",
+            ),
             outcome="referral",
-            contact="duty",
+            on_silence="referral_transfer",
+            give_up="referral_transfer",
+            listen_setting="referral_choice_seconds",
         ),
         State(
-            "transfer", "transfer", _say("connecting"), outcome="speak_to_someone", contact="duty"
+            "referral_transfer",
+            "transfer",
+            _say("referral_connecting"),
+            contact="duty",
+            whisper="referral",
+            after_connect="after_referral",
         ),
-        State("transfer_nspcc", "transfer", _say("connecting"), contact="nspcc"),
+        State(
+            "adult_referral",
+            "transfer",
+            _say("advice_adult_referral", "reference", "connecting"),
+            outcome="adult_referral",
+            contact="adult_duty",
+            whisper="adult_referral",
+            after_connect="after_referral",
+        ),
+        State(
+            "adult_transfer",
+            "transfer",
+            _say("connecting"),
+            contact="adult_duty",
+            whisper="adult_referral",
+            after_connect="after_referral",
+        ),
+        *ADVICE,
+        State(
+            "transfer",
+            "transfer",
+            _say(("connecting", "office_is_open"), ("connecting_out_of_hours", "office_is_closed")),
+            outcome="speak_to_someone",
+            contact="duty",
+            whisper="advice",
+        ),
+        State("transfer_nspcc", "transfer", _say("connecting"), contact="nspcc", whisper="advice"),
         State(
             "no_response",
             "transfer",
-            _say("gave_up", "danger_999", "connecting"),
+            _say("gave_up", "danger_999", "gave_up_connecting"),
             outcome="no_response",
             contact="duty",
+            whisper="not_understood",
         ),
         State(
             "not_connected",
             "not_connected",
             _say(
                 "not_connected",
+                ("referral_not_made", "referral_pending"),
                 ("other_options_nspcc", "nspcc_open"),
                 "other_options_police",
-                ("not_connected_keys", "has_caller_number"),
-                ("not_connected_keys_no_callback", "has_no_caller_number"),
+                "not_connected_retry_key",
+                ("not_connected_duty_key", "tried_nspcc"),
+                ("not_connected_callback_key", "callback_offered"),
+                "not_connected_menu_key",
             ),
             _keys(
-                k1=(Route("transfer_nspcc", "tried_nspcc"), Route("transfer")),
-                k2=(Route("callback", "has_caller_number"),),
+                k1=(
+                    Route("transfer_nspcc", "tried_nspcc"),
+                    Route("adult_transfer", "adult_referral_pending"),
+                    Route("referral_transfer", "referral_pending"),
+                    Route("transfer"),
+                ),
+                k2=(Route("transfer", "tried_nspcc"), Route("callback", "callback_offered")),
                 k9="main_menu",
             ),
+            give_up="closing",
         ),
         State("goodbye", "final", _say("goodbye")),
+        State("after_referral", "final", _say("record_after_referral", "reference", "goodbye")),
         State("callback", "final", _say("callback_confirmed", "goodbye")),
         State(
             "closing",
             "final",
             _say(
                 "not_connected",
+                ("referral_not_made", "referral_pending"),
                 ("other_options_nspcc", "nspcc_open"),
                 "other_options_police",
                 "goodbye",
@@ -294,18 +449,19 @@ def _declare() -> dict[str, State]:
 
 STATES: Mapping[str, State] = _declare()
 INITIAL = "main_menu"
-
-# The first question of each route: "9" there goes back to the main menu.
-ROUTE_STARTS = frozenset({route: name for name, route, *_ in reversed(QUESTIONS)}.values())
+QUESTION_NAMES = tuple(q.name for q in QUESTIONS)
+WHISPERS: tuple[Whisper, ...] = ("referral", "adult_referral", "advice", "not_understood")
 
 
 def question_predecessors() -> dict[str, list[str]]:
     """For each question, the questions whose answers lead to it: where "9" goes back to."""
     found: dict[str, list[str]] = {}
-    for name, _route, *answers in QUESTIONS:
-        for dest in answers:
-            if STATES[dest].kind == "question" and name not in found.setdefault(dest, []):
-                found[dest].append(name)
+    for question in QUESTIONS:
+        for routes in question.keys.values():
+            for route in routes:
+                dest = STATES[route.dest]
+                if dest.kind == "question" and question.name not in found.setdefault(dest.name, []):
+                    found[dest.name].append(question.name)
     return found
 
 

@@ -79,15 +79,19 @@ def office_open(config: Mapping[str, Any], at: datetime) -> bool:
     return _office_schedule(config).is_open(at)
 
 
-def duty_key(config: Mapping[str, Any], in_hours: bool) -> str:
-    """The contact on duty in office hours (duty.in_hours) or out of them (duty.out_of_hours)."""
+def duty_key(config: Mapping[str, Any], in_hours: bool, *, adults: bool = False) -> str:
+    """The contact on duty in office hours (duty.in_hours) or out of them (duty.out_of_hours);
+    for an adult at risk, duty.adults_in_hours and duty.adults_out_of_hours."""
     which = "in_hours" if in_hours else "out_of_hours"
+    if adults:
+        which = f"adults_{which}"
     return str(_required(_required(config, "duty", ()), which, ("duty",)))
 
 
-def duty_now(config: Mapping[str, Any], at: datetime) -> Contact:
-    """The contact answering at `at`: duty.in_hours in office hours, else duty.out_of_hours."""
-    return contact(config, duty_key(config, office_open(config, at)))
+def duty_now(config: Mapping[str, Any], at: datetime, *, adults: bool = False) -> Contact:
+    """The contact answering at `at`: duty.in_hours in office hours, else duty.out_of_hours;
+    for an adult at risk, duty.adults_in_hours and duty.adults_out_of_hours."""
+    return contact(config, duty_key(config, office_open(config, at), adults=adults))
 
 
 def contact_schedule(config: Mapping[str, Any], key: str) -> Schedule | None:

@@ -109,11 +109,32 @@ class Line:
             value = self.memo[key] = work()
             return value
 
-    def duty_now(self, at: datetime) -> hours.Contact:
+    def duty_now(self, at: datetime, *, adults: bool = False) -> hours.Contact:
         open_now = self.office_open(at)
+        key = ("duty", open_now, adults)
         return self.contact(
-            self.fixed(("duty", open_now), lambda: hours.duty_key(self.config, open_now))
+            self.fixed(key, lambda: hours.duty_key(self.config, open_now, adults=adults))
         )
+
+    def adult_duty_now(self, at: datetime) -> hours.Contact:
+        return self.duty_now(at, adults=True)
+
+    def contact_for(self, role: str, at: datetime) -> hours.Contact:
+        """Whom a transfer dials: a duty team on call now, or a contact by its own name."""
+        if role == "duty":
+            return self.duty_now(at)
+        if role == "adult_duty":
+            return self.adult_duty_now(at)
+        return self.contact(role)
+
+    def is_duty_team(self, key: str) -> bool:
+        """Whether a contact answers as a duty team at some hour (not the NSPCC, not 101)."""
+        return key in self.config["duty"].values()
+
+    def has_callback_channel(self, key: str) -> bool:
+        """Whether call-back requests for this team can reach anyone (contacts.<key>.callbacks)."""
+        channels = self.config["contacts"].get(key, {}).get("callbacks") or {}
+        return any(channels.get(kind) for kind in ("sms", "email"))
 
     def contact(self, key: str) -> hours.Contact:
         return self.fixed(("contact", key), lambda: hours.contact(self.config, key))
@@ -154,19 +175,21 @@ class Words(dict[str, str]):
         if name == "office_hours":
             section = line.config["office_hours"]
             return line.fixed(
-                name, lambda: spoken_hours.describe_weekly(section, line.prompts["hours"])
+                ("spoken", name),
+                lambda: spoken_hours.describe_weekly(section, line.prompts["hours"]),
             )
         if name == "nspcc_hours":
             section = line.config["contacts"]["nspcc"]["hours"]
             return line.fixed(
-                name, lambda: spoken_hours.describe_weekly(section, line.prompts["hours"])
+                ("spoken", name),
+                lambda: spoken_hours.describe_weekly(section, line.prompts["hours"]),
             )
         who, _, what = name.rpartition("_")
-        contact = {
-            "duty": lambda: line.duty_now(at),
-            "out_of_hours": lambda: line.contact(line.config["duty"]["out_of_hours"]),
-            "in_hours": lambda: line.contact(line.config["duty"]["in_hours"]),
-        }.get(who, lambda: line.contact(who))()
+        duty = line.config["duty"]
+        if who in ("duty", "adult_duty"):
+            contact = line.contact_for(who, at)
+        else:
+            contact = line.contact(duty.get(who, who))
         if what == "name":
             return contact.name
         if what == "number":

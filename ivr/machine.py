@@ -41,7 +41,7 @@ def _state_transitions(state: State, previous: list[str]) -> Iterator[dict[str, 
     source = state.name
     if state.kind == "transfer":
         for status, trigger in DIAL_TRIGGERS.items():
-            dest = "goodbye" if status == "completed" else "not_connected"
+            dest = state.after_connect if status == "completed" else "not_connected"
             yield {"trigger": trigger, "source": source, "dest": dest}
         return
     if not state.gathers:
@@ -53,10 +53,12 @@ def _state_transitions(state: State, previous: list[str]) -> Iterator[dict[str, 
                 "source": source,
                 "dest": route.dest,
                 **({"conditions": route.when} if route.when else {}),
+                **({"after": f"record_consent_{route.consent}"} if route.consent else {}),
             }
     yield {"trigger": "repeat", "source": source, "dest": None, "after": "reset_tries"}
-    yield {"trigger": "operator", "source": source, "dest": "transfer"}
-    if state.kind == "advice":
+    if "0" not in state.keys:
+        yield {"trigger": "operator", "source": source, "dest": "transfer"}
+    if state.kind == "advice" and "1" not in state.keys:
         yield {"trigger": "press_1", "source": source, "dest": None, "after": "reset_tries"}
     if state.kind == "question":
         if source in ROUTE_STARTS:
@@ -64,10 +66,10 @@ def _state_transitions(state: State, previous: list[str]) -> Iterator[dict[str, 
         for before in previous:
             condition = {"conditions": f"came_from_{before}"} if len(previous) > 1 else {}
             yield {"trigger": "back", "source": source, "dest": before, **condition}
-    give_up = "closing" if state.kind == "not_connected" else "no_response"
-    failures = ["invalid"] if state.kind == "advice" else ["silence", "invalid"]
-    if state.kind == "advice":
-        yield {"trigger": "silence", "source": source, "dest": "goodbye"}
+    failures = ["silence", "invalid"]
+    if state.on_silence:
+        yield {"trigger": "silence", "source": source, "dest": state.on_silence}
+        failures = ["invalid"]
     for trigger in failures:
         yield {
             "trigger": trigger,
@@ -76,7 +78,7 @@ def _state_transitions(state: State, previous: list[str]) -> Iterator[dict[str, 
             "prepare": "count_try",
             "conditions": "has_tries_left",
         }
-        yield {"trigger": trigger, "source": source, "dest": give_up}
+        yield {"trigger": trigger, "source": source, "dest": state.give_up}
 
 
 def machine_arguments() -> dict[str, Any]:

@@ -56,6 +56,8 @@ class Call(Base):
     outcome: Mapped[str | None] = mapped_column(String(32), index=True)
     reason: Mapped[str | None] = mapped_column(String(32))
     family_informed: Mapped[str | None] = mapped_column(String(32))
+    # The person's agreement as the `agreement` question was answered: agreed, refused, not_asked.
+    consent: Mapped[str | None] = mapped_column(String(16))
     transfer_to: Mapped[str | None] = mapped_column(String(32))
     transfer_status: Mapped[str | None] = mapped_column(String(16))
     callback_requested: Mapped[bool] = mapped_column(Boolean, default=False)

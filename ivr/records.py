@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, object_session
 
 from ivr import references
-from ivr.flow import ADVICE_OUTCOMES, INITIAL
+from ivr.flow import ADVICE_OUTCOMES, INITIAL, LESSER_RANK, REFINES
 from ivr.models import Call, Step
 
 MAX_INPUT = 256
@@ -181,12 +181,22 @@ def last_step(call: Call) -> Step | None:
 def settle_outcome(
     call: Call, outcome: str, reason: str | None = None, family_informed: str | None = None
 ) -> None:
-    """Record an outcome unless a weightier one stands: the first advice given is never replaced."""
-    if call.outcome in ADVICE_OUTCOMES:
-        return
-    if outcome == "abandoned" and call.outcome is not None:
+    """Record an outcome unless a weightier one stands: the first advice given is never replaced
+    (but a referral is refined to an adult referral), and a lesser outcome only by a higher one."""
+    if not outranks(outcome, call.outcome):
         return
     call.outcome, call.reason, call.family_informed = outcome, reason, family_informed
+
+
+def outranks(new: str, standing: str | None) -> bool:
+    """Whether outcome `new` replaces the `standing` one on the record."""
+    if standing is None:
+        return True
+    if standing in ADVICE_OUTCOMES:
+        return REFINES.get(new) == standing
+    if new in ADVICE_OUTCOMES:
+        return True
+    return LESSER_RANK.index(new) > LESSER_RANK.index(standing)
 
 
 def finish(call: Call, at: datetime) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from ivr.models import Call
 
-# shared/product/call-flow.md, "The record": the reference is 6 digits, unique, read to the caller.
+# docs/call-flow.md, "The record of a call": the reference is 6 digits, unique, read to the caller.
 DIGITS = 6
 # As wide as calls.reference holds (migration 0004); only reached if every shorter one is taken.
 MAX_DIGITS = 12

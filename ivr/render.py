@@ -11,6 +11,8 @@ from ivr.flow import Say
 from ivr.line import Line, Words, speak_number, spell
 
 UrlFor = Callable[..., str]
+# Notices said before a prompt heard again; "*" brings the prompt back with nothing before it.
+SPOKEN_NOTICES = ("didnt_hear", "not_a_choice")
 
 
 def say(target: VoiceResponse | Gather, line: Line, text: str) -> None:
@@ -42,34 +44,46 @@ def render(flow: CallFlow, notice: Notice, url_for: UrlFor) -> VoiceResponse:
     line, state, call = flow.line, flow.declared, flow.call
     words = words_for(flow)
     response = VoiceResponse()
+    flow.reprompt = notice is not None
     spoken = sentences(flow, state.says, words)
     menus = line.config["menus"]
     if state.gathers:
         gather = response.gather(
             input="dtmf speech",
             num_digits=1,
-            timeout=menus["gather_timeout_seconds"],
+            timeout=menus[state.listen_setting or "gather_timeout_seconds"],
             action=url_for("voice.gather", n=call.step_count),
             method="POST",
             language=line.voice["language"],
             hints=line.hints,
             speech_timeout="auto",
         )
-        for text in ([line.sentence(notice)] if notice else []) + spoken:
+        for text in ([line.sentence(notice)] if notice in SPOKEN_NOTICES else []) + spoken:
             say(gather, line, text)
         response.redirect(url_for("voice.gather", n=call.step_count), method="POST")
     elif state.kind == "transfer":
         for text in spoken:
             say(response, line, text)
         contact = line.contact(call.transfer_to or line.duty_now(flow.now).key)
-        response.dial(
-            contact.number,
+        dial = response.dial(
             action=url_for("voice.dial", n=call.step_count),
             method="POST",
             timeout=menus["transfer_timeout_seconds"],
         )
+        # Whoever answers hears the whisper before the caller is put through.
+        whisper_url = url_for("voice.whisper", ref=call.reference, why=state.whisper or "advice")
+        dial.number(contact.number, url=whisper_url, method="POST")
     else:
         for text in spoken:
             say(response, line, text)
         response.hangup()
+    return response
+
+
+def whisper(line: Line, reference: str, why: str) -> VoiceResponse:
+    """What the person answering a transfer hears: the line, the reference and why it comes."""
+    response = VoiceResponse()
+    words = Words(line, line.clock(), reference=spell(reference))
+    for key in ("whisper", f"whisper_{why}"):
+        say(response, line, line.sentence(key).format_map(words))
     return response

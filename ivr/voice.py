@@ -15,9 +15,10 @@ from werkzeug.exceptions import HTTPException
 
 from ivr import db, records, signature
 from ivr.callflow import CallFlow, Notice
+from ivr.flow import WHISPERS
 from ivr.line import Line
 from ivr.models import Call
-from ivr.render import render
+from ivr.render import render, whisper
 from ivr.safe import safe_guidance
 from ivr.twiml import to_text
 
@@ -25,6 +26,7 @@ bp = Blueprint("voice", __name__, url_prefix="/voice")
 log = logging.getLogger(__name__)
 
 CALL_SID = re.compile(r"[A-Za-z0-9]{2,64}")
+REFERENCE = re.compile(r"[0-9]{6,12}")
 TERMINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 T = TypeVar("T")
 
@@ -179,6 +181,16 @@ def status() -> tuple[str, int]:
 
     recorded(close)
     return "", 204
+
+
+@bp.post("/whisper", endpoint="whisper")
+def whispered() -> Response:
+    """Said to whoever answers a transfer, from the URL the line's own <Dial> gave Twilio."""
+    reference, why = request.args.get("ref", ""), request.args.get("why", "")
+    if not REFERENCE.fullmatch(reference) or why not in WHISPERS:
+        abort(400, "whisper reference or reason missing or malformed")
+    g.log_fields = {"answer": "whisper", "whisper": why}
+    return twiml(whisper(the_line(), reference, why))
 
 
 @bp.post("/fallback")

@@ -26,6 +26,12 @@ TOKEN = "test-auth-token-not-a-secret"
 INCOMING = "http://localhost/voice/incoming"
 CALLER = "+447911123456"  # a well-formed UK mobile number, so call backs are offered
 WEDNESDAY_11AM = datetime(2026, 11, 25, 11, 0, tzinfo=UTC)
+# Call-back channels for both duty teams: the shipped config has none, so no call back is offered
+# until a deployment configures one. Addresses at example.org belong to no one.
+CALLBACK_CHANNELS = {
+    team: {"callbacks": {"email": [f"{team}@example.org"]}}
+    for team in ("front_door", "emergency_duty")
+}
 
 
 class Clock:
@@ -198,6 +204,10 @@ class PhoneCall:
         pattern = prompt_pattern(self.app.extensions["ivr.line"].prompts["sentences"][prompt])
         assert not any(pattern.match(t) for t in self.said()), self.transcript
         return self
+
+    def whispers(self) -> list[str]:
+        """What the person answering each transfer heard before the caller was put through."""
+        return [e.text for e in self.log.events if e.kind == "whisper"]
 
     def dialled(self) -> list[tuple[str, str]]:
         return [(e.text, e.attrs.get("status", "")) for e in self.log.events if e.kind == "dial"]

@@ -90,8 +90,8 @@ CONFIG_CASES = [
         id="unknown duty contact",
     ),
     pytest.param(
-        "out_of_hours: emergency_duty",
-        "out_of_hours: police",
+        "out_of_hours: emergency_duty # who",
+        "out_of_hours: police # who",
         "duty.out_of_hours: 'police' has dial: false",
         id="duty contact not dialled",
     ),
@@ -146,7 +146,7 @@ def test_config_mistake_found_at_its_line(tmp_path: Path, old: str, new: str, me
 
 PROMPT_CASES = [
     pytest.param(
-        '  question_keys: "Press 1 for yes, 2 for no, or 3 if you\'re not sure."\n',
+        '  question_keys: "Press 1 for yes, 2 for no, 3 if you\'re not sure."\n',
         "",
         "sentences:",
         "missing prompt 'question_keys', spoken by state 'danger_now'",
@@ -174,10 +174,10 @@ PROMPT_CASES = [
         id="unknown placeholder",
     ),
     pytest.param(
-        'on {nspcc_number}."\n  other_options_police',
-        'on {nspcc_numbr}."\n  other_options_police',
-        "other_options_nspcc:",
-        "{nspcc_numbr} is not a known placeholder",
+        'seek_advice_press_0: "Or press 0 for {duty_name}."',
+        'seek_advice_press_0: "Or press 0 for {duty_nme}."',
+        "seek_advice_press_0:",
+        "{duty_nme} is not a known placeholder",
         id="misspelt contact placeholder",
     ),
     pytest.param(

@@ -17,6 +17,7 @@ from ivr import db
 from ivr.cli import main
 from ivr.graph import mermaid
 from ivr.models import Call
+from tests.conftest import CALLBACK_CHANNELS
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -28,19 +29,19 @@ def ivr(app: Flask, *args: str, input: str | None = None) -> Result:
 
 
 def test_a_scripted_call_in_the_terminal(app) -> None:
-    result = ivr(app, "call", "--keys", "2,1,2,")
+    result = ivr(app, "call", "--keys", "2,2,1,2,")
     assert result.exit_code == 0, result.output
-    assert "line: Is there a clear and legitimate purpose" in result.output
+    assert "line: Do you have a clear reason to share" in result.output
     assert "caller: '2'" in result.output
     assert "caller: (silence)" in result.output
     assert re.search(r"reference \d{6}: outcome share_anonymised", result.output)
 
 
 def test_an_interactive_call_reads_keys_and_words(app) -> None:
-    result = ivr(app, "call", input="2\nyes\n\nh\n")
+    result = ivr(app, "call", input="2\nno\nyes\n\nh\n")
     assert result.exit_code == 0, result.output
     assert "outcome abandoned" in result.output
-    assert "Would the information identify a living person" in result.output
+    assert "Could the information identify anyone" in result.output
 
 
 def test_calls_list_keeps_its_columns_when_a_reference_is_longer(app, call) -> None:
@@ -57,9 +58,10 @@ def test_calls_list_keeps_its_columns_when_a_reference_is_longer(app, call) -> N
         assert row[status:] in ("completed", "in_progress"), lines
 
 
-def test_calls_list_show_and_export(app, call) -> None:
-    first = call("2", "2", "")
-    second = call("0", "busy", "2")
+def test_calls_list_show_and_export(make_app, call) -> None:
+    app = make_app(contacts=CALLBACK_CHANNELS)
+    first = call("2", "2", "2", "", on=app)
+    second = call("0", "busy", "2", on=app)
 
     listing = ivr(app, "calls", "list")
     assert listing.exit_code == 0, listing.output

@@ -143,7 +143,7 @@ def play(served: Served, answerer: ScriptedAnswerer) -> str:
 
 
 def test_a_worker_killed_mid_call_the_call_carries_on(app: Flask, database_url: str) -> None:
-    keys = ["2", "1", "1", "2", "1"]
+    keys = ["2", "2", "1", "1", "1"]
     with serving(database_url, workers=2) as served:
         calm = play(served, ScriptedAnswerer(keys))
         first = served.workers()

@@ -58,8 +58,8 @@ def test_the_log_says_where_the_call_is_and_how_the_caller_answered(
     call("2", "", "h", on=app)
     gathers = [line for line in webhooks(stream) if line["endpoint"] == "voice.gather"]
     assert [(line["input"], line["state"]) for line in gathers[:2]] == [
-        ("key", "purpose"),
-        ("silence", "purpose"),
+        ("key", "significant_harm"),
+        ("silence", "significant_harm"),
     ]
     closing = [line for line in webhooks(stream) if line["endpoint"] == "voice.status"]
     assert closing[0]["outcome"] == "abandoned"

@@ -31,7 +31,7 @@ def test_seeded_records_are_whole_calls_and_the_line_goes_on(
         times = [step["at"] for step in row["steps"]]
         assert row["started_at"] <= times[0] and times == sorted(times)
         assert times[-1] <= row["ended_at"]
-    assert call("2", "2").record["outcome"] == "do_not_share"
+    assert call("2", "2", "2").record["outcome"] == "do_not_share"
     with app.app_context(), db.session() as session:
         assert len(session.scalars(select(Call.id)).all()) == 301
 

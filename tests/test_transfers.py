@@ -17,7 +17,7 @@ def test_a_transfer_that_does_not_connect_reads_the_number_and_offers_a_retry(
 ) -> None:
     played = call("0", status, "1", "completed")
     played.hears("connecting", "not_connected", "other_options_nspcc", "other_options_police")
-    played.hears("not_connected_keys", "connecting", "goodbye")
+    played.hears("not_connected_retry_key", "not_connected_menu_key", "connecting", "goodbye")
     assert played.dialled() == [(FRONT_DOOR, status), (FRONT_DOOR, "completed")]
     spoken_number = "0, 1, 1, 8. 9, 0, 8. 8, 0, 0, 2"
     assert any(spoken_number in text for text in played.said()), played.transcript
@@ -36,9 +36,14 @@ def test_a_completed_transfer_ends_the_call(call) -> None:
     assert played.log.ended_by == "line"
 
 
-def test_a_call_back_request_confirms_the_number_it_will_call(call) -> None:
-    played = call("0", "busy", "2")
-    played.hears("callback_confirmed", "goodbye")
+CHANNEL = {"front_door": {"callbacks": {"email": ["duty@example.org"]}}}
+
+
+def test_a_call_back_request_confirms_the_number_it_will_call(make_app) -> None:
+    from tests.conftest import PhoneCall
+
+    played = PhoneCall(make_app(contacts=CHANNEL), ["0", "busy", "2"])
+    played.hears("not_connected_callback_key", "callback_confirmed", "goodbye")
     # Read as the caller knows their own number, not as +44.
     assert any("on 0, 7, 9, 1, 1. 1, 2, 3. 4, 5, 6." in text for text in played.said()), (
         played.transcript
@@ -48,9 +53,12 @@ def test_a_call_back_request_confirms_the_number_it_will_call(call) -> None:
     assert record["transfer_status"] == "busy"
 
 
-def test_no_call_back_is_offered_without_a_caller_number(call) -> None:
-    played = call("0", "busy", "2", "h", caller="Anonymous")
-    played.hears("not_connected_keys_no_callback", "not_a_choice")
+def test_no_call_back_is_offered_without_a_caller_number(make_app) -> None:
+    from tests.conftest import PhoneCall
+
+    played = PhoneCall(make_app(contacts=CHANNEL), ["0", "busy", "2", "h"], caller="Anonymous")
+    played.never_hears("not_connected_callback_key")
+    played.hears("not_connected", "not_a_choice")
     assert played.record["callback_requested"] is False
 
 
@@ -99,7 +107,7 @@ def test_a_closed_date_from_config_sends_calls_to_the_duty_service(make_app, clo
 def test_contacts_offer_the_nspcc_only_while_it_is_open(call, clock) -> None:
     clock.now = datetime(2026, 11, 25, 11, 0, tzinfo=UTC)
     played = call("3", "2", "completed")
-    played.hears("contacts_duty_now", "contacts_nspcc_open", "contacts_nspcc_key")
+    played.hears("contacts_front_door", "contacts_nspcc_open", "contacts_nspcc_key")
     assert played.dialled() == [(NSPCC, "completed")]
     assert played.record["transfer_to"] == "nspcc"
 
@@ -118,7 +126,7 @@ def test_out_of_hours_contacts_name_the_duty_service_and_the_office_hours(call, 
     clock.now = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
     played = call("3", "h")
     said = " ".join(played.said())
-    assert "On duty now: the Berkshire emergency duty service" in said
+    assert "put through to the Berkshire emergency duty service, on duty now" in said
     assert "Monday to Friday 9am to 5pm" in said
 
 

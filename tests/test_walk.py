@@ -12,7 +12,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from ivr.callflow import CallFlow
-from ivr.config import load_config, load_prompts
+from ivr.config import load_config, load_prompts, merge
 from ivr.flow import INITIAL, STATES
 from ivr.line import Line
 from ivr.models import Base, Call
@@ -31,12 +31,15 @@ INPUTS: list[tuple[str | None, str | None]] = [
 DIAL = ["completed", "busy", "no-answer", "failed", "canceled"]
 PEOPLE = {name for name, state in STATES.items() if state.kind == "transfer"}
 DEPTH = 12
+CALLER = "+447911123456"
 SERIAL = count()
 
 
 @pytest.fixture(scope="module")
 def line() -> Line:
-    return Line(load_config(), load_prompts(), lambda: datetime(2026, 11, 25, 11, 0, tzinfo=UTC))
+    # The front door has a call-back channel, so the walk reaches the call-back too.
+    config = merge(load_config(), {"contacts": {"front_door": {"callbacks": {"sms": [CALLER]}}}})
+    return Line(config, load_prompts(), lambda: datetime(2026, 11, 25, 11, 0, tzinfo=UTC))
 
 
 @pytest.fixture
@@ -48,17 +51,19 @@ def session() -> Iterator[Session]:
     engine.dispose()
 
 
-Position = tuple[str, tuple[str, ...], int, str | None]
+# state, trail, tries, transfer_to, consent, (outcome, reason): all the flow's conditions read.
+Position = tuple[str, tuple[str, ...], int, str | None, str | None, tuple[str | None, str | None]]
+NOTHING = (None, None)
 
 
 def advance(session: Session, line: Line, at: Position, move: object) -> Position:
     """Put a call at `at`, make one move, and say where it ends up."""
-    state, trail, tries, transfer_to = at
+    state, trail, tries, transfer_to, consent, (outcome, reason) = at
     call = Call(
         call_sid=f"CA{next(SERIAL):032d}",
         reference=f"{next(SERIAL) % 1_000_000:06d}",
         started_at=line.clock(),
-        caller="+447911123456",
+        caller=CALLER,
         out_of_hours=False,
         state=state,
         trail=list(trail),
@@ -67,6 +72,9 @@ def advance(session: Session, line: Line, at: Position, move: object) -> Positio
         callback_requested=False,
         status="in_progress",
         transfer_to=transfer_to,
+        consent=consent,
+        outcome=outcome,
+        reason=reason,
     )
     session.add(call)
     session.flush()
@@ -75,7 +83,14 @@ def advance(session: Session, line: Line, at: Position, move: object) -> Positio
         flow.dialled(move)
     else:
         flow.answer(*move)  # type: ignore[misc]
-    return call.state, tuple(call.trail), call.tries, call.transfer_to
+    return (
+        call.state,
+        tuple(call.trail),
+        call.tries,
+        call.transfer_to,
+        call.consent,
+        (call.outcome, call.reason),
+    )
 
 
 def moves(state: str) -> list[object]:
@@ -84,7 +99,7 @@ def moves(state: str) -> list[object]:
 
 
 def test_walk_every_input_from_every_state(session: Session, line: Line) -> None:
-    start: Position = (INITIAL, (), 0, None)
+    start: Position = (INITIAL, (), 0, None, None, NOTHING)
     seen = {start}
     queue = deque([(start, 0)])
     reached = {INITIAL}
@@ -107,22 +122,26 @@ def test_walk_every_input_from_every_state(session: Session, line: Line) -> None
 def test_silence_and_wrong_keys_never_leave_a_caller_stuck(
     session: Session, line: Line, state: str, failure: tuple[str | None, str | None]
 ) -> None:
-    at: Position = (state, (state,), 0, "front_door")
+    at: Position = (state, (state,), 0, "front_door", None, NOTHING)
     for _ in range(line.max_tries):
         at = advance(session, line, at, failure)
     kind = STATES[at[0]].kind
-    assert kind in ("transfer", "final"), f"{state} after {line.max_tries} failures is {at[0]}"
+    # danger_now gives up sooner, to the 999 advice: a caller who can't answer may not talk.
+    ended = kind in ("transfer", "final") or at[0] == STATES[state].give_up
+    assert ended, f"{state} after {line.max_tries} failures is {at[0]}"
 
 
 @pytest.mark.parametrize("state", [n for n, s in STATES.items() if s.gathers])
 def test_zero_reaches_a_person_from_every_prompt(session: Session, line: Line, state: str) -> None:
-    assert advance(session, line, (state, (state,), 0, None), ("0", None))[0] in PEOPLE
+    assert (
+        advance(session, line, (state, (state,), 0, None, None, NOTHING), ("0", None))[0] in PEOPLE
+    )
 
 
 def test_every_path_ends_in_an_outcome_or_a_transfer(session: Session, line: Line) -> None:
     """From every state, answering with silence alone reaches the end or a person."""
     for state in STATES:
-        at: Position = (state, (state,), 0, "front_door")
+        at: Position = (state, (state,), 0, "front_door", None, NOTHING)
         for _ in range(line.max_tries + 2):
             if not moves(at[0]):
                 break
@@ -136,7 +155,7 @@ def test_the_999_guidance_is_at_most_two_key_presses_from_the_start(
     session: Session, line: Line
 ) -> None:
     assert any(say.prompt == "danger_999" for say in STATES[INITIAL].says)
-    frontier: list[Position] = [(INITIAL, (), 0, None)]
+    frontier: list[Position] = [(INITIAL, (), 0, None, None, NOTHING)]
     for _press in range(2):
         frontier = [advance(session, line, at, (k, None)) for at in frontier for k in "123"]
     assert any(at[0] == "emergency_999" for at in frontier)

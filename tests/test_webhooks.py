@@ -58,7 +58,7 @@ def test_behind_a_proxy_the_public_url_and_the_query_as_received_are_validated(m
         "/voice/gather?n=0", data=answer, headers={"X-Twilio-Signature": sign(query_url, answer)}
     )
     assert response.status_code == 200
-    assert "Is there a clear and legitimate purpose" in " ".join(says(response.data))
+    assert "Do you think a child is suffering" in " ".join(says(response.data))
 
 
 def test_the_fallback_answers_without_a_signature_and_without_a_database(make_app) -> None:
@@ -103,7 +103,7 @@ def test_a_hang_up_half_way_leaves_an_abandoned_record_with_every_answer(call) -
     record = played.record
     assert record["outcome"] == "abandoned"
     assert record["status"] == "completed"
-    assert played.steps() == [("main_menu", "2", "key"), ("purpose", "1", "key")]
+    assert played.steps() == [("main_menu", "2", "key"), ("significant_harm", "1", "key")]
     assert record["ended_at"] is not None
 
 

@@ -36,6 +36,8 @@ VOICE_KEYS = ("language", "name")
 MENU_LIMITS: Mapping[str, tuple[int, int]] = {
     "max_tries": (1, 10),
     "gather_timeout_seconds": (1, 60),
+    "danger_now_tries": (1, 10),
+    "referral_choice_seconds": (1, 15),
     "transfer_timeout_seconds": (5, 600),
 }
 # Twilio ends a call after 4 hours: a shorter limit would close calls that may still be live.

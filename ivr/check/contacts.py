@@ -24,8 +24,9 @@ from ivr.check.sections import (
 from ivr.flow import STATES
 from ivr.line import dialable, example_number
 
-DUTY_KEYS = ("in_hours", "out_of_hours")
-CONTACT_KEYS = ("name", "number", "dial", "hours")
+# Every team the flow routes to: children in and out of hours, and an adult at risk.
+DUTY_KEYS = ("in_hours", "out_of_hours", "adults_in_hours", "adults_out_of_hours")
+CONTACT_KEYS = ("name", "number", "dial", "hours", "callbacks")
 # Contacts the prompts speak whatever the deployment: 999, 101 and the NSPCC.
 REQUIRED_CONTACTS = ("emergency", "police", "nspcc")
 E164 = re.compile(r"\+[1-9][0-9]{1,14}")
@@ -59,7 +60,8 @@ def check_contacts(config: Located) -> Iterator[Problem]:
     nspcc = contacts.get("nspcc")
     if isinstance(nspcc, Mapping) and "hours" not in nspcc:
         yield config.problem(("contacts", "nspcc"), "needs hours: the contacts menu reads them")
-    for key in {s.contact for s in STATES.values() if s.contact not in (None, "duty")}:
+    dialled = {s.contact for s in STATES.values()} - {None, "duty", "adult_duty"}
+    for key in dialled:
         if isinstance(contacts.get(key), Mapping) and contacts[key].get("dial") is False:
             yield config.problem(
                 ("contacts", key, "dial"), "must not be false: the line puts callers through"
@@ -112,7 +114,7 @@ def e164_example(number: str) -> str:
 
 def check_duty(config: Located) -> Iterator[Problem]:
     """Both duty contacts exist and can be put through to: every caller may be transferred."""
-    yield from required_mapping(config, ("duty",), "in_hours and out_of_hours contacts")
+    yield from required_mapping(config, ("duty",), "the contacts on duty in and out of hours")
     yield from unknown_keys(config, ("duty",), DUTY_KEYS)
     if not isinstance(config.get(("duty",)), Mapping):
         return

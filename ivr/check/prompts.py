@@ -14,7 +14,7 @@ from ivr.check.hours_words import check_hours_words
 from ivr.check.located import Located, Problem
 from ivr.check.sections import required_mapping, text_problem, unknown_keys
 from ivr.check.speech import check_speech
-from ivr.flow import STATES, prompt_keys
+from ivr.flow import STATES, WHISPERS, prompt_keys
 
 PROMPT_KEYS = ("sentences", "speech", "hours")
 # Sentences spoken outside the states of flow.py, and by what.
@@ -25,6 +25,8 @@ SPOKEN_ELSEWHERE: Mapping[str, str] = {
     "safe_if_not_connected": "the safe guidance answer given when the line fails",
     "other_options_police": "the safe guidance answer given when the line fails",
     "goodbye": "the safe guidance answer given when the line fails",
+    "whisper": "the whisper to whoever answers a transfer",
+    **{f"whisper_{why}": "the whisper to whoever answers a transfer" for why in WHISPERS},
 }
 FIXED_PLACEHOLDERS = frozenset(
     {
@@ -37,7 +39,14 @@ FIXED_PLACEHOLDERS = frozenset(
         "transfer_number",
     }
 )
-DUTY_ROLES = ("duty", "out_of_hours", "in_hours")
+DUTY_ROLES = (
+    "duty",
+    "adult_duty",
+    "out_of_hours",
+    "in_hours",
+    "adults_in_hours",
+    "adults_out_of_hours",
+)
 
 
 def check_prompts(prompts: Located, config: Located | None) -> list[Problem]:

@@ -4,11 +4,33 @@ from __future__ import annotations
 
 from flask import current_app
 
-from ivr.flow import STATES
+from ivr.flow import STATES, Say
 from ivr.models import Call
 
 # Prompts that frame the advice rather than give it.
-FRAMING = frozenset({"reference", "advice_keys", "connecting"})
+FRAMING = frozenset(
+    {
+        "reference",
+        "advice_keys",
+        "advice_keys_out_of_hours",
+        "emergency_keys",
+        "connecting",
+        "referral_connecting",
+        "referral_choice",
+    }
+)
+
+
+def _given(say: Say, call: Call) -> bool:
+    """Whether this call heard the sentence: its consent answer and its hours decide."""
+    conditions = {
+        None: True,
+        "consent_refused": call.consent == "refused",
+        "consent_not_asked": call.consent == "not_asked",
+        "office_is_open": not call.out_of_hours,
+        "office_is_closed": call.out_of_hours,
+    }
+    return conditions.get(say.when, False)
 
 
 def sentences(call: Call) -> list[str]:
@@ -21,5 +43,9 @@ def sentences(call: Call) -> list[str]:
             and state.reason == call.reason
             and state.family_informed == call.family_informed
         ):
-            return [line.sentence(s.prompt) for s in state.says if s.prompt not in FRAMING]
+            return [
+                line.sentence(s.prompt)
+                for s in state.says
+                if s.prompt not in FRAMING and _given(s, call)
+            ]
     return []

@@ -10,6 +10,7 @@ from flask import Response, current_app, g, render_template, send_from_directory
 from ivr.flow import STATES
 from ivr.graph import mermaid
 from ivr.review.blueprint import bp
+from ivr.timing import WORDS_PER_MINUTE, long_questions, paths
 
 
 @dataclass(frozen=True)
@@ -39,4 +40,11 @@ def script() -> str:
     ]
     # Mermaid styles its drawing with <style> elements; scripts stay 'self' only.
     g.inline_styles = True
-    return render_template("review/script.html", diagram=mermaid(), states=states)
+    return render_template(
+        "review/script.html",
+        diagram=mermaid(),
+        states=states,
+        paths=list(paths(line, line.clock())),
+        long_questions=long_questions(line),
+        words_per_minute=WORDS_PER_MINUTE,
+    )

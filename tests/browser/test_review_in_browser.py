@@ -23,7 +23,7 @@ def log_in(page: Any, username: str) -> None:
 
 
 def test_a_supervisor_works_through_todays_calls(page: Any, screens: Any, call) -> None:
-    advice = call("2", "1", "2").record["reference"]
+    advice = call("2", "2", "1", "2").record["reference"]
     waiting = call("0", "busy", "2").record["reference"]
 
     page.goto("/review/")

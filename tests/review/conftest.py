@@ -15,7 +15,7 @@ from werkzeug.test import TestResponse
 from ivr import db
 from ivr.models import AuditEntry
 from ivr.review import accounts
-from tests.conftest import WEDNESDAY_11AM, AppFactory
+from tests.conftest import CALLBACK_CHANNELS, WEDNESDAY_11AM, AppFactory
 
 PASSWORDS = {"sam": "sam-supervises-calls", "ada": "ada-administers-it", "old": "old-account-pw"}
 TOKEN = re.compile(
@@ -33,8 +33,9 @@ def quick_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def app(make_app: AppFactory) -> Flask:
-    """The line with the review area, a supervisor `sam`, an admin `ada` and a disabled `old`."""
-    made = make_app({"SECRET_KEY": "test-secret-key-not-a-secret"})
+    """The line with the review area, a supervisor `sam`, an admin `ada` and a disabled `old`;
+    its duty teams take call-back requests."""
+    made = make_app({"SECRET_KEY": "test-secret-key-not-a-secret"}, contacts=CALLBACK_CHANNELS)
     with made.app_context(), db.session() as session:
         accounts.add(session, WEDNESDAY_11AM, "test", "sam", "supervisor", PASSWORDS["sam"])
         accounts.add(session, WEDNESDAY_11AM, "test", "ada", "admin", PASSWORDS["ada"])

@@ -145,10 +145,10 @@ def test_any_search_is_answered_escaped_and_leaks_nothing(supervisor: FlaskClien
 def test_a_call_page_shows_the_timeline_advice_and_masks_the_number(
     supervisor: FlaskClient, call, audited: Audit
 ) -> None:
-    played = call("2", "1", "2")
+    played = call("2", "2", "1", "2")
     page = supervisor.get("/review/calls/1").get_data(as_text=True)
     assert reference(played) in page
-    for step in ("main_menu", "purpose", "identifiable"):
+    for step in ("main_menu", "significant_harm", "purpose", "identifiable"):
         assert step in page
     assert "share_anonymised" in page and "Advice given" in page
     assert CALLER not in page and "456" in page

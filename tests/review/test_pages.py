@@ -69,3 +69,11 @@ def test_the_script_lists_every_prompt_in_flow_order(app: Flask, supervisor: Fla
     assert len(sentences) > 10
     with supervisor.get("/review/static/review.css") as css:
         assert "@media print" in css.get_data(as_text=True)
+
+
+def test_the_script_shows_how_long_each_path_takes(supervisor: FlaskClient) -> None:
+    page = supervisor.get("/review/script").get_data(as_text=True)
+    table = page[page.index('<table class="paths">') : page.index("</table>")]
+    assert "<td>referral</td><td></td><td>1, 2</td><td>34.4</td>" in table
+    assert "<td>seek agreement first</td>" in table
+    assert "longer than 25 words" not in page
