@@ -162,6 +162,8 @@ class Words(dict[str, str]):
         super().__init__(known)
         self.line = line
         self.at = at
+        # The caller's own number, parsed only if a sentence reads it back (caller_number).
+        self.caller: str | None = None
 
     def __missing__(self, name: str) -> str:
         value = self._work_out(name)
@@ -172,6 +174,8 @@ class Words(dict[str, str]):
         line, at = self.line, self.at
         if name == "service_name":
             return str(line.config["service_name"])
+        if name == "caller_number":
+            return speak_number(self.caller or "")
         if name == "office_hours":
             section = line.config["office_hours"]
             return line.fixed(
