@@ -50,7 +50,6 @@ from ivr.server import options
 
 ROOT = Path(__file__).resolve().parent.parent
 TICK = os.sysconf("SC_CLK_TCK")
-APPLICATION_NAME = "ivr-bench"
 
 
 # --- CPU accounting from /proc ---------------------------------------------------------------
@@ -252,19 +251,19 @@ class Database:
             with self._admin.connect() as connection:
                 connection.execute(text(f"CREATE SCHEMA {self.schema}"))
             url = make_url(db.normalise_url(given)).update_query_dict(
-                {"options": f"-csearch_path={self.schema}", "application_name": APPLICATION_NAME}
+                {"options": f"-csearch_path={self.schema}", "application_name": self.schema}
             )
             self.url = url.render_as_string(hide_password=False)
         db.upgrade(self.url)
         self.engine: Engine = db.make_engine(self.url)
 
     def backends(self) -> list[int]:
-        """The PostgreSQL backend processes serving the line's connections."""
+        """The PostgreSQL backends serving the line's connections (named for the schema)."""
         if self.schema is None:
             return []
         query = text("SELECT pid FROM pg_stat_activity WHERE application_name = :name")
         with self._admin.connect() as connection:
-            return [int(pid) for pid in connection.execute(query, {"name": APPLICATION_NAME})]
+            return [int(pid) for pid in connection.execute(query, {"name": self.schema}).scalars()]
 
     def lost(self, sids: list[str]) -> int:
         """Calls played whose record is missing, or was never closed by the status callback."""
