@@ -424,20 +424,18 @@ def main() -> None:
     parser.add_argument(
         "--ceiling-settings",
         type=settings_list,
-        default=settings_list(
-            "sync:2,sync:3,sync:4,gthread:1x8,gthread:2x4,gthread:2x8,gthread:3x8"
-        ),
+        default=settings_list("sync:2,sync:4,gthread:1x8,gthread:2x4,gthread:2x8"),
     )
     parser.add_argument(
         "--line-settings",
         type=settings_list,
-        default=settings_list("sync:2,sync:3,sync:5,gthread:2x4,gthread:3x4,gthread:3x8"),
+        default=settings_list("sync:3,sync:5,gthread:2x4,gthread:2x8"),
     )
     parser.add_argument("--workers", type=int, help="the line's worker count (`ivr serve`'s)")
     parser.add_argument("--callers", type=int, default=50, help="flat-out callers")
-    parser.add_argument("--seconds", type=float, default=8.0, help="per flat-out level")
+    parser.add_argument("--seconds", type=float, default=6.0, help="per flat-out level")
     parser.add_argument("--paced-callers", type=int, default=200)
-    parser.add_argument("--paced-seconds", type=float, default=20.0)
+    parser.add_argument("--paced-seconds", type=float, default=15.0)
     parser.add_argument("--think", type=float, default=1.0, help="paced callers' mean pause")
     parser.add_argument("--processes", type=int, default=2, help="load generator processes")
     parser.add_argument("--json", type=Path, help="write the figures here too")

@@ -2,7 +2,8 @@
 
 The line runs with `ivr serve`'s own options (`ivr.server.options`) and only the worker count
 and class replaced, so a setting the sweep finds is exactly what `ivr serve` would run; the
-ceiling runs with gunicorn's plain defaults and no access log, as a bare app would be served.
+ceiling runs with gunicorn's defaults, no access log and connections kept alive, as a bare app
+would be served at its fastest.
 
     python -m benchmarks.serve line --port 5055 --settings sync:3
     python -m benchmarks.serve ceiling --port 5056 --settings gthread:2x8
@@ -72,7 +73,9 @@ def main() -> None:
     if args.app == "line":
         Server(options(bind, args.settings.workers) | args.settings.gunicorn()).run()
     else:
-        Ceiling({"bind": bind, **args.settings.gunicorn()}).run()
+        # Idle connections kept longer than a paced caller's longest pause (2 s), so none is
+        # closed by the server just as its caller sends the next webhook.
+        Ceiling({"bind": bind, "keepalive": 5, **args.settings.gunicorn()}).run()
 
 
 if __name__ == "__main__":

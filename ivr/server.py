@@ -26,8 +26,7 @@ class Server(BaseApplication):  # type: ignore[misc]
         return create_app()
 
 
-# Threads per worker: a thread waiting on the database leaves the core to another, and a
-# caller's connection is kept open between its webhooks instead of made afresh for each.
+# Threads per worker: a thread waiting on the database leaves the core to another.
 THREADS = 8
 
 
@@ -49,6 +48,9 @@ def options(bind: str, workers: int) -> dict[str, Any]:
         "workers": workers,
         "worker_class": "gthread",
         "threads": THREADS,
+        # Each webhook on a connection of its own, as with sync workers: a connection kept open
+        # to a worker that then dies or restarts would fail the next webhook sent on it.
+        "keepalive": 0,
         "accesslog": "-",
         # Twilio gives up after 15 s; a worker stuck longer than that helps no caller.
         "timeout": 20,

@@ -72,7 +72,7 @@ def test_postgres_cut_then_restored(make_app: AppFactory, database_url: str) -> 
     relay.start()
     app = make_app({"DATABASE_URL": url.set(port=relay.port).render_as_string(False)})
     client = app.test_client()
-    assert PhoneCall(app, ["2", "2"]).record["outcome"] == "do_not_share"
+    assert PhoneCall(app, ["2", "2", "2"]).record["outcome"] == "do_not_share"
     relay.stop()
     response, seconds = timed(lambda: signed_post(client, "/voice/incoming", CallSid="CAcut"))
     assert_safe_guidance(app, response, seconds)
@@ -89,7 +89,7 @@ def test_postgres_cut_then_restored(make_app: AppFactory, database_url: str) -> 
 @pytest.mark.postgres
 def test_postgres_restarted_while_the_line_was_idle_costs_no_caller(app: Flask) -> None:
     """Connections the server dropped while idle (a restart, a failover) are replaced unheard."""
-    assert PhoneCall(app, ["2", "2"]).record["outcome"] == "do_not_share"
+    assert PhoneCall(app, ["2", "2", "2"]).record["outcome"] == "do_not_share"
     engine = app.extensions["ivr.engine"]
     with engine.connect() as pooled:
         backend = pooled.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
