@@ -61,7 +61,6 @@ COMPONENTS: dict[str, list[str]] = {
         "ivr.line:Line.sentence",
     ],
     "phone numbers (phonenumbers)": [
-        "ivr.render:speak_number",
         "ivr.line:speak_number",
         "ivr.callflow:dialable",
     ],
