@@ -26,7 +26,7 @@ from ivr.review import (  # noqa: F401
 from ivr.review.auth import login_manager
 from ivr.review.blueprint import bp
 from ivr.review.cli import users
-from ivr.review.sessions import ReviewSessions
+from ivr.review.cookies import ReviewSessions
 
 __all__ = ["bp", "init_app", "users"]
 
