@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 BENCH_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: run test call check graph graph-readme bench clean
+.PHONY: run test call check graph graph-readme bench dist clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,8 +15,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-run: $(STAMP)  ## serve the line on localhost (database created or migrated first)
-	$(BIN)/ivr check
+run: $(STAMP)  ## serve the line on localhost (config and prompts checked, database created or migrated first)
 	$(BIN)/ivr serve --host $(HOST) --port $(PORT)
 
 call: $(STAMP)  ## phone the line started by `make run`, from a second terminal
@@ -44,8 +43,11 @@ check: $(STAMP)
 graph: $(STAMP)
 	$(BIN)/ivr graph
 
+dist: $(STAMP)  ## the sdist and the wheel an operator installs, in dist/
+	$(BIN)/python -m build --no-isolation --outdir dist .
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis
 
 graph-readme: $(STAMP)  ## redraw README.md's flow diagram from the machine
 	$(BIN)/python -c "from pathlib import Path; from ivr.graph import mermaid, with_diagram; p = Path('README.md'); p.write_text(with_diagram(p.read_text(), mermaid()))"

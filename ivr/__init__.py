@@ -5,23 +5,47 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
-from ivr import db, health, logs, metrics, review, voice
-from ivr.config import DEFAULT_PROMPTS, load_config, load_prompts, merge
-from ivr.line import Line, utc_now
+from ivr import db, headers, health, logs, metrics, proxies, review, voice
+from ivr.config import load_config, load_prompts, merge, prompts_dir
+from ivr.line import Clock, Line, utc_now
 
 log = logging.getLogger(__name__)
 
 
+class CannotStart(RuntimeError):
+    """A mistake in the set-up that no caller could be answered through, in an operator's words."""
+
+
+class UnreadableLine:
+    """Stands in for the line when its config or prompts cannot be read.
+
+    Every other use raises, so each voice webhook falls through to the safe guidance (ivr.safe),
+    which then speaks from the line last known to work (`ivr serve` passes its workers the one
+    it checked) or else the shipped defaults; the app still starts, and no caller gets a 5xx.
+    """
+
+    def __init__(self, problem: str, clock: Clock, last_known: Line | None = None) -> None:
+        self.problem = problem
+        self.clock = clock
+        self.last_known = last_known
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):  # what copy, pickle and hasattr probe: not the line's
+            raise AttributeError(name)
+        raise CannotStart(self.problem)
+
+
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the line; tests pass a mapping (settings, a `CONFIG` override, a `CLOCK`)."""
-    app = Flask(__name__, instance_relative_config=True)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path())
     app.config.from_mapping(
         DATABASE_URL=os.environ.get("IVR_DATABASE_URL")
         or f"sqlite:///{Path(app.instance_path) / 'ivr.sqlite3'}",
@@ -30,7 +54,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         IVR_CONFIG=os.environ.get("IVR_CONFIG"),
         SECRET_KEY=os.environ.get("IVR_SECRET_KEY"),
         CONFIG={},
-        PROMPTS=DEFAULT_PROMPTS,
+        PROMPTS=os.environ.get("IVR_PROMPTS"),
         CLOCK=utc_now,
         # Twilio's webhooks are a few hundred bytes; anything near this is not from Twilio.
         MAX_CONTENT_LENGTH=64 * 1024,
@@ -38,26 +62,83 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     logs.init_app(app)
-    if not app.config["TWILIO_AUTH_TOKEN"]:
-        app.config["TWILIO_AUTH_TOKEN"] = local_auth_token(app)
-        log.warning(
-            "TWILIO_AUTH_TOKEN is not set: using a local token from %s, so only the local "
-            "simulator (ivr call) can call in. Set TWILIO_AUTH_TOKEN before pointing a real "
-            "Twilio number at this line.",
-            local_token_path(app),
-        )
-    if not app.config["SECRET_KEY"]:
-        app.config["SECRET_KEY"] = instance_secret_key(app)
-    config = merge(load_config(app.config["IVR_CONFIG"]), app.config["CONFIG"])
-    app.extensions["ivr.line"] = Line(
-        config, load_prompts(Path(app.config["PROMPTS"])), app.config["CLOCK"]
-    )
+    with writable_instance(app):
+        if not app.config["TWILIO_AUTH_TOKEN"]:
+            app.config["TWILIO_AUTH_TOKEN"] = local_auth_token(app)
+            app.config["LOCAL_TOKEN"] = True
+        if not app.config["SECRET_KEY"]:
+            app.config["SECRET_KEY"] = instance_secret_key(app)
+    app.extensions["ivr.line"] = the_line(app)
     metrics.init_app(app)
     db.init_app(app)
     app.register_blueprint(voice.bp)
     app.register_blueprint(health.bp)
     review.init_app(app)
+    headers.init_app(app)
+    proxies.init_app(app)
     return app
+
+
+def instance_path() -> str | None:
+    """IVR_INSTANCE_PATH, or Flask's own choice (`instance/` in a checkout, `var/` in a venv)."""
+    chosen = os.environ.get("IVR_INSTANCE_PATH")
+    return str(Path(chosen).resolve()) if chosen else None
+
+
+@contextmanager
+def writable_instance(app: Flask) -> Iterator[None]:
+    """Turn a folder the line cannot write into one sentence an operator can act on."""
+    try:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        yield
+    except OSError as error:
+        raise CannotStart(
+            f"cannot write the instance folder {app.instance_path} ({error.strerror}): make it "
+            "writable by the user running ivr, or set IVR_INSTANCE_PATH to a folder that is"
+        ) from None
+
+
+def the_line(app: Flask) -> Line | UnreadableLine:
+    """The line as configured, or a stand-in naming what could not be read (UnreadableLine)."""
+    try:
+        config = merge(load_config(app.config["IVR_CONFIG"]), app.config["CONFIG"])
+        return Line(config, load_prompts(prompts_dir(app.config["PROMPTS"])), app.config["CLOCK"])
+    except Exception:
+        return UnreadableLine(
+            unreadable_problem(app), app.config["CLOCK"], app.config.get("LAST_KNOWN_LINE")
+        )
+
+
+def unreadable_problem(app: Flask) -> str:
+    """The first thing `ivr check` finds, with where to look for the rest."""
+    from ivr.check import check
+    from ivr.config import PROMPTS_FILE, prompt_file
+
+    prompts = prompt_file(PROMPTS_FILE, prompts_dir(app.config["PROMPTS"]))
+    problems = check(app.config["IVR_CONFIG"], prompts)
+    first = str(problems[0]) if problems else "the config or prompts cannot be read"
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return f"{first}{more}; run `ivr check` for every problem"
+
+
+def warn_local_token(app: Flask) -> None:
+    """Said by the processes that answer or place calls with the local token, once each.
+
+    `ivr serve` says it before its workers fork, so they inherit its having been said; the
+    commands that only read records never say it.
+    """
+    if app.config.get("LOCAL_TOKEN"):
+        said_once(str(local_token_path(app)))
+
+
+@cache
+def said_once(path: str) -> None:
+    log.warning(
+        "TWILIO_AUTH_TOKEN is not set: using a local token from %s, so only the local "
+        "simulator (ivr call) can call in. Set TWILIO_AUTH_TOKEN before pointing a real "
+        "Twilio number at this line.",
+        path,
+    )
 
 
 def local_token_path(app: Flask) -> Path:
@@ -68,7 +149,10 @@ def local_auth_token(app: Flask) -> str:
     """A random token made once per instance folder, so no default secret ever exists."""
     path = local_token_path(app)
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text().strip()
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(16))
     return path.read_text().strip()

@@ -3,20 +3,36 @@
 from __future__ import annotations
 
 import logging
+import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import click
+import requests
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
+from flask.cli import ScriptInfo, with_appcontext
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
-from ivr import create_app, db, export, seed
+from ivr import (
+    CannotStart,
+    UnreadableLine,
+    create_app,
+    db,
+    environment,
+    export,
+    seed,
+    warn_local_token,
+)
 from ivr.audit import command_line_actor, write
+from ivr.audit_verify import audit_command
+from ivr.config import PROMPTS_FILE, prompt_file, prompts_dir
+from ivr.golive import live_problems, shown_url, unreachable
 from ivr.graph import mermaid
 from ivr.line import example_number, utc_now
 from ivr.models import Call, iso
@@ -34,28 +50,108 @@ from ivr.retention import purge_command
 from ivr.review import users
 from ivr.server import default_workers, run
 from ivr.stale import close_stale_command
+from ivr.terminal import escaped
 
 
-@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False, load_dotenv=False)
+def database_error(url: str, error: DBAPIError) -> click.ClickException:
+    """One sentence for a database that cannot be reached or opened, and what to check."""
+    return click.ClickException(
+        f"{unreachable(url, error)}\n"
+        "Check IVR_DATABASE_URL (and IVR_INSTANCE_PATH, where SQLite is the default)."
+    )
+
+
+def line_app() -> Flask:
+    """The app for a command run by hand, refusing an unreadable line, its database ready.
+
+    Commands create or migrate the database themselves, so `ivr calls list` works on a new
+    server before the first `ivr serve`.
+    """
+    app = create_app()
+    line = app.extensions["ivr.line"]
+    if isinstance(line, UnreadableLine):
+        raise click.ClickException(line.problem)
+    url = app.config["DATABASE_URL"]
+    try:
+        db.upgrade(url)
+    except DBAPIError as error:
+        raise database_error(url, error) from None
+    return app
+
+
+class LineCommands(click.Group):
+    """The `ivr` command: the line's own commands (none of Flask's), mistakes in one sentence."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        extra.setdefault("obj", ScriptInfo(create_app=line_app, set_debug_flag=False))
+        return super().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CannotStart as error:
+            raise click.ClickException(str(error)) from None
+        except DBAPIError as error:
+            app = ctx.ensure_object(ScriptInfo).load_app()
+            raise database_error(app.config["DATABASE_URL"], error) from None
+
+
+@click.group(cls=LineCommands)
+@click.version_option(package_name="ivr-information-sharing-line", prog_name="ivr")
 def main() -> None:
     """The information-sharing phone line for children's services practitioners."""
 
 
-@main.command("serve")
+@main.command("serve", epilog=environment.help_text())
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option(
     "--workers",
     default=default_workers,
     show_default="one per CPU core, 8 threads each",
     type=click.IntRange(1, 64),
     envvar="IVR_WORKERS",
+    help="gunicorn workers; more than one needs PostgreSQL.",
 )
-@with_appcontext
 def serve(host: str, port: int, workers: int) -> None:
-    """Serve Twilio's webhooks with gunicorn, after creating or migrating the database."""
-    db.upgrade(current_app.config["DATABASE_URL"])
-    run(f"{host}:{port}", workers)
+    """Serve Twilio's webhooks with gunicorn.
+
+    First every check of `ivr check`: a line that starts can answer every call, so a mistake in
+    the config or the prompts stops it here, with its file and line. Then the database is
+    created or migrated, and the workers start.
+    """
+    from ivr.check import check as find_problems
+
+    problems = find_problems()
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        raise click.ClickException(
+            f"{len(problems)} problem(s) in the config or prompts: not starting"
+        )
+    app = line_app()
+    warn_local_token(app)
+    ensure_free(host, port)
+    run(f"{host}:{port}", workers, app.extensions["ivr.line"])
+
+
+def ensure_free(host: str, port: int) -> None:
+    """Refuse a port in use at once, rather than after gunicorn's half-minute of retries."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise click.ClickException(
+                f"cannot listen on {host}:{port}: {error.strerror}; choose another --port or "
+                "stop what is using it"
+            ) from None
 
 
 class Echo:
@@ -89,8 +185,8 @@ class Echo:
     show_default="an example UK mobile",
     help="The caller's number.",
 )
-@with_appcontext
-def call(url: str | None, keys: str | None, caller: str) -> None:
+@click.pass_context
+def call(ctx: click.Context, url: str | None, keys: str | None, caller: str) -> None:
     """Phone the line from the terminal, the way Twilio would play it.
 
     \b
@@ -98,28 +194,46 @@ def call(url: str | None, keys: str | None, caller: str) -> None:
     ivr call --keys 2,1,1,1               a scripted call, played in-process
     ivr call --url http://127.0.0.1:5000  against a running `make run`
     """
-    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    info = ctx.ensure_object(ScriptInfo)
+    # Against a server, only the token is needed here: its database is the server's business.
+    app = create_app() if url and info.create_app is line_app else info.load_app()
     transport: Transport
     if url:
         incoming = url if urlsplit(url).path not in ("", "/") else urljoin(url, "/voice/incoming")
+        reachable(url)
         transport = HttpTransport()
     else:
-        db.upgrade(app.config["DATABASE_URL"])
         base = app.config.get("PUBLIC_URL") or "http://localhost"
         incoming = urljoin(base, "/voice/incoming")
         transport = FlaskTransport(app)
+    warn_local_token(app)
     inner = ScriptedAnswerer(keys.split(",")) if keys is not None else ConsoleAnswerer()
     phone = Phone(transport, incoming, app.config["TWILIO_AUTH_TOKEN"], Echo(inner), caller=caller)
-    with quiet_webhook_logs(in_process=not url):
+    with app.app_context(), quiet_webhook_logs(in_process=not url):
         log = phone.call()
     click.echo(f"-- call ended ({ended(log)})")
+    for event in log.events:
+        if event.kind == "error":
+            click.echo(f"-- {event.text}", err=True)
     if not url:
-        with db.session() as session:
+        with app.app_context(), db.session() as session:
             found = session.scalars(select(Call).where(Call.call_sid == log.call_sid)).first()
             if found is not None:
                 click.echo(f"-- reference {found.reference}: outcome {found.outcome}")
     if log.ended_by in ("error", "limit"):
         sys.exit(1)
+
+
+def reachable(url: str) -> None:
+    """Say plainly when nothing answers at `url`, instead of playing Twilio's error message."""
+    parts = urlsplit(url)
+    try:
+        requests.get(f"{parts.scheme}://{parts.netloc}/healthz", timeout=5)
+    except requests.RequestException:
+        raise click.ClickException(
+            f"cannot reach the line at {url}: nothing answers there. "
+            "Start it first (`ivr serve`, or `make run` in a checkout)."
+        ) from None
 
 
 @contextmanager
@@ -179,7 +293,7 @@ def show_call(reference: str) -> None:
         found = session.scalars(select(Call).where(Call.reference == reference)).first()
         if found is None:
             raise click.ClickException(f"no call with reference {reference}")
-        data = export.record(found)
+        data = escaped(export.record(found))
         write(session, utc_now(), command_line_actor(), "view_call", reference=reference)
     for name in export.FIELDS:
         if name != "steps":
@@ -213,19 +327,28 @@ calls.add_command(close_stale_command)
 @main.command("check")
 @click.option("--config", "config_file", help="A config override to check (default: IVR_CONFIG).")
 @click.option(
+    "--prompts",
+    "prompts_directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A copy of prompts/ to check (default: IVR_PROMPTS, else the shipped prompts).",
+)
+@click.option(
     "--live", is_flag=True, help="Also what a real deployment needs (docs/deployment.md)."
 )
 @click.pass_context
-def check(ctx: click.Context, config_file: str | None, live: bool) -> None:
-    """Check the config and the prompts; says what is wrong, file and line."""
+def check(
+    ctx: click.Context, config_file: str | None, prompts_directory: Path | None, live: bool
+) -> None:
+    """Check the config and the prompts; says what is wrong, file and line, every one."""
     if live:
-        from ivr.golive import live_problems
-
-        problems: list[Any] = live_problems(ctx.ensure_object(ScriptInfo).load_app())
+        info = ctx.ensure_object(ScriptInfo)
+        app = create_app() if info.create_app is line_app else info.load_app()
+        problems: list[Any] = live_problems(app)
     else:
         from ivr.check import check as find_problems
 
-        problems = find_problems(config_file)
+        prompts = prompt_file(PROMPTS_FILE, prompts_dir(prompts_directory))
+        problems = find_problems(config_file, prompts)
     for problem in problems:
         click.echo(str(problem))
     if problems:
@@ -236,6 +359,22 @@ def check(ctx: click.Context, config_file: str | None, live: bool) -> None:
 main.add_command(purge_command)
 
 
+@main.group("db")
+def database() -> None:
+    """The call-record database."""
+
+
+@database.command("upgrade")
+@with_appcontext
+def upgrade_database() -> None:
+    """Create or migrate the database now (every command does it first; this does only that).
+
+    With several servers on one database, run it once before restarting them, so no worker
+    answers with new code against the old schema.
+    """
+    click.echo(f"database at {shown_url(current_app.config['DATABASE_URL'])}: up to date")
+
+
 @main.command("graph")
 def graph() -> None:
     """Print the call flow as a Mermaid diagram, generated from the state machine."""
@@ -243,4 +382,5 @@ def graph() -> None:
 
 
 main.add_command(users)
+main.add_command(audit_command)
 main.add_command(seed.command)

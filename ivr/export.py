@@ -33,6 +33,8 @@ FIELDS = (
     "status",
 )
 BATCH = 500
+# What a spreadsheet takes for the start of a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def record(call: Call) -> dict[str, Any]:
@@ -80,12 +82,24 @@ def fold_steps(steps: list[dict[str, Any]]) -> str:
     )
 
 
+def inert(value: Any) -> Any:
+    """A cell a spreadsheet shows as text, never runs: a caller chooses their number's text.
+
+    OWASP's advice: a cell that starts like a formula gets a leading apostrophe, which Excel and
+    LibreOffice read as "this is text" (so `+447911123456` also keeps its plus sign).
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def csv_lines(records: Iterator[dict[str, Any]]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=FIELDS)
     writer.writeheader()
     for row in records:
-        writer.writerow({**row, "steps": fold_steps(row["steps"])})
+        cells = {**row, "steps": fold_steps(row["steps"])}
+        writer.writerow({name: inert(value) for name, value in cells.items()})
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

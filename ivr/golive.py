@@ -8,13 +8,16 @@ cannot be dialled, a prompt missing mid-call.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Flask
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
-from ivr import local_token_path
+from ivr import db, local_token_path
 from ivr.check import check
+from ivr.config import PROMPTS_FILE, prompt_file, prompts_dir
 from ivr.server import default_workers
 
 
@@ -24,6 +27,7 @@ def live_problems(app: Flask) -> list[str]:
         *token_problems(app),
         *public_url_problems(app.config.get("PUBLIC_URL")),
         *database_problems(app.config["DATABASE_URL"], os.environ.get("IVR_WORKERS")),
+        *reachability_problems(app),
         *config_problems(app),
     ]
 
@@ -61,7 +65,40 @@ def database_problems(url: str, workers_setting: str | None) -> list[str]:
     return []
 
 
+def reachability_problems(app: Flask) -> list[str]:
+    """The database server answers now; a SQLite file is simply made by `ivr serve`."""
+    url = app.config["DATABASE_URL"]
+    if db.normalise_url(url).startswith("sqlite"):
+        return []
+    try:
+        with app.extensions["ivr.engine"].connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except DBAPIError as error:
+        return [unreachable(url, error)]
+    return []
+
+
+def unreachable(url: str, error: DBAPIError) -> str:
+    """The database that cannot be used, named without its password, and the driver's reason."""
+    reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+    if db.normalise_url(url).startswith("sqlite"):
+        return (
+            f"cannot open the SQLite database at {shown_url(url)}: {reason}; its folder must "
+            "exist and be writable by the user running ivr"
+        )
+    return f"cannot reach the database at {shown_url(url)}: {reason}"
+
+
+def shown_url(url: str) -> str:
+    """A database URL fit for a message or a log: its password hidden."""
+    try:
+        return make_url(db.normalise_url(url)).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(IVR_DATABASE_URL does not parse as a URL)"
+
+
 def config_problems(app: Flask) -> list[str]:
     """Everything plain `ivr check` finds: numbers, hours, prompts, metrics, retention."""
-    problems = check(app.config.get("IVR_CONFIG"), Path(app.config["PROMPTS"]))
+    prompts = prompt_file(PROMPTS_FILE, prompts_dir(app.config["PROMPTS"]))
+    problems = check(app.config.get("IVR_CONFIG"), prompts)
     return [str(problem) for problem in problems]

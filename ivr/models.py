@@ -108,3 +108,5 @@ class AuditEntry(Base):
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(64), index=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # SHA-256 over this entry and the hash of the one before it (ivr.audit).
+    hash: Mapped[str | None] = mapped_column(String(64))

@@ -1,18 +1,43 @@
 """The answer that needs nothing but the clock and the config: 999, then the duty team.
 
 Given by `/voice/fallback` and whenever a voice webhook fails, so a caller is never left with
-"an application error has occurred".
+"an application error has occurred". When the line's own config cannot give it (unreadable, or
+hours that do not parse), the line last known to work gives it (an unreadable line carries the
+one `ivr serve` checked), else the shipped defaults: they are inside the package and checked by
+its tests, so this answer itself cannot fail.
 """
 
 from __future__ import annotations
 
+import logging
+from functools import cache
+from typing import Any
+
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr.line import Line, Words
+from ivr.config import DEFAULT_CONFIG, DEFAULT_PROMPTS_DIR, load_prompts, read_yaml
+from ivr.line import Clock, Line, Words
 from ivr.render import say
+
+log = logging.getLogger(__name__)
 
 
 def safe_guidance(line: Line) -> VoiceResponse:
+    """The 999 message and a transfer to the duty team, from the line or else the defaults."""
+    try:
+        return guidance(line)
+    except Exception:
+        log.exception("the safe guidance could not be given from the config; using the defaults")
+    last_known = getattr(line, "last_known", None)
+    if last_known is not None:
+        try:
+            return guidance(last_known)
+        except Exception:
+            log.exception("the line last known to work could not give it either")
+    return guidance(shipped_line(line.clock))
+
+
+def guidance(line: Line) -> VoiceResponse:
     """The 999 message, a transfer to whoever is on duty now, and the number if that fails."""
     now = line.clock()
     duty = line.duty_now(now)
@@ -27,3 +52,14 @@ def safe_guidance(line: Line) -> VoiceResponse:
         say(response, line, line.sentence(key).format_map(words))
     response.hangup()
     return response
+
+
+@cache
+def shipped_words() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The shipped config and prompts, read once per process."""
+    return read_yaml(DEFAULT_CONFIG), load_prompts(DEFAULT_PROMPTS_DIR)
+
+
+def shipped_line(clock: Clock) -> Line:
+    config, prompts = shipped_words()
+    return Line(config, prompts, clock)

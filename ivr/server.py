@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
-from ivr import create_app
+from ivr import UnreadableLine, create_app, warn_local_token
+from ivr.line import Line
+
+log = logging.getLogger(__name__)
 
 
 class Server(BaseApplication):  # type: ignore[misc]
     """gunicorn driven from code, so `ivr serve` needs no separate config file."""
 
-    def __init__(self, options: dict[str, Any]) -> None:
+    def __init__(self, options: dict[str, Any], checked: Line | None = None) -> None:
         self.options = options
+        # The line as `ivr serve` checked it before forking: what the workers last knew.
+        self.checked = checked
         super().__init__()
 
     def load_config(self) -> None:
@@ -23,7 +29,18 @@ class Server(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Flask:
-        return create_app()
+        """Each worker's app.
+
+        A config made unreadable since `ivr serve` checked it still starts the worker, because
+        a worker that failed to boot would take gunicorn, and so the whole line, down. Every
+        call then gets the safe guidance with the duty numbers `ivr serve` checked (ivr.safe).
+        """
+        app = create_app({"LAST_KNOWN_LINE": self.checked})
+        line = app.extensions["ivr.line"]
+        if isinstance(line, UnreadableLine):
+            log.error("every call gets the safe guidance: %s", line.problem)
+        warn_local_token(app)
+        return app
 
 
 # Threads per worker: a thread waiting on the database leaves the core to another.
@@ -58,5 +75,5 @@ def options(bind: str, workers: int) -> dict[str, Any]:
     }
 
 
-def run(bind: str, workers: int) -> None:
-    Server(options(bind, workers)).run()
+def run(bind: str, workers: int, checked: Line) -> None:
+    Server(options(bind, workers), checked).run()

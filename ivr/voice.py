@@ -7,19 +7,21 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, g, request, url_for
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
-from ivr import db, records, signature
+from ivr import db, early, records, signature
 from ivr.callflow import CallFlow, Notice
 from ivr.flow import WHISPERS
 from ivr.line import Line
 from ivr.models import Call
 from ivr.render import render, whisper
 from ivr.safe import safe_guidance
+from ivr.terminal import shown
 from ivr.twiml import to_text
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -66,9 +68,14 @@ def call_sid() -> str:
 def step_number() -> int:
     """The step the caller was answering, from the action URL the line itself gave Twilio."""
     n = request.args.get("n", "")
-    if not n.isdigit() or len(n) > 9:
+    if not ascii_number(n):
         abort(400, "step number missing or malformed")
     return int(n)
+
+
+def ascii_number(text: str) -> bool:
+    """Digits 0-9 only: `isdigit()` also takes "²", which `int()` then refuses."""
+    return text.isascii() and text.isdigit() and len(text) < 10
 
 
 @bp.before_request
@@ -100,6 +107,7 @@ def incoming() -> Response:
     def open_call(session: Session) -> CallFlow:
         office_open = line.office_open(now)
         call = records.open_call(session, sid, caller, now, out_of_hours=not office_open)
+        early.apply(session, call, now)
         note(call)
         return CallFlow(call, line, now)
 
@@ -148,7 +156,8 @@ def dial() -> Response:
         if flow is None:
             return None
         # Only the delivery that records the result counts it; a repeat is answered, not counted.
-        recorded = n == flow.call.step_count
+        # ...and only while the call is in a transfer: any other dial result is not the line's.
+        recorded = n == flow.call.step_count and flow.declared.kind == "transfer"
         if recorded:
             flow.dialled(result)
         note(flow.call, input="dial", transfer=flow.call.transfer_status if recorded else None)
@@ -167,12 +176,14 @@ def status() -> tuple[str, int]:
     if request.form.get("CallStatus") not in TERMINAL_STATUSES:
         return "", 204
     duration = request.form.get("CallDuration", "")
-    seconds = int(duration) if duration.isdigit() and len(duration) < 9 else None
+    seconds = int(duration) if ascii_number(duration) else None
+    ended = request.form["CallStatus"]
 
     def close(session: Session) -> None:
         call = records.load(session, sid, lock=True)
         if call is None:
-            log.warning("a status callback for an unknown call %s", sid)
+            log.warning("a status callback before the first webhook of %s: kept for it", sid)
+            early.keep(session, sid, ended, seconds, line.clock())
             return
         # The first callback for a call, whether or not the line's goodbye already closed it.
         first = call.duration_seconds is None
@@ -195,11 +206,20 @@ def whispered() -> Response:
 
 @bp.post("/fallback")
 def fallback() -> Response:
-    """Twilio's "primary handler failed" URL: static guidance, no database."""
-    log.error(
-        "Twilio used the fallback URL: ErrorCode=%s ErrorUrl=%s",
-        request.form.get("ErrorCode", "")[:16],
-        request.form.get("ErrorUrl", "")[:256],
-    )
+    """Twilio's "primary handler failed" URL: static guidance, no database.
+
+    Anyone may post here, so only a request signed by Twilio is logged as the error it reports,
+    and only with what Twilio sends (an error number, one of the line's own URLs); an unsigned
+    one is a warning that says nothing its sender chose.
+    """
+    if signature.is_valid(request):
+        code = request.form.get("ErrorCode", "")
+        log.error(
+            "Twilio used the fallback URL: ErrorCode=%s ErrorUrl=%s",
+            code if ascii_number(code) else "(not a number)",
+            shown(urlsplit(request.form.get("ErrorUrl", "")[:256]).path),
+        )
+    else:
+        log.warning("an unsigned request to the fallback URL was given the safe guidance")
     g.log_fields = {"answer": "safe_guidance"}
     return twiml(safe_guidance(the_line()))

@@ -44,13 +44,16 @@ class Served:
 
 
 @contextmanager
-def serving(database_url: str, workers: int = 2) -> Iterator[Served]:
+def serving(
+    database_url: str, workers: int = 2, env: dict[str, str] | None = None
+) -> Iterator[Served]:
     """`ivr serve` on a free port against `database_url`, stopped however the test ends."""
     port = free_port()
     env = os.environ | {
         "IVR_DATABASE_URL": database_url,
         "TWILIO_AUTH_TOKEN": TOKEN,
         "PYTHONPATH": str(ROOT),
+        **(env or {}),
     }
     command = [sys.executable, "-m", "ivr", "serve", "--port", str(port)]
     process = subprocess.Popen(

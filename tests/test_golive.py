@@ -15,12 +15,20 @@ from ivr.config import DEFAULT_PROMPTS
 from ivr.server import default_workers
 from tests.conftest import AppFactory
 
-POSTGRES = "postgresql+psycopg://ivr@db.example.org/ivr"
 COMPLETE: dict[str, Any] = {
     "TWILIO_AUTH_TOKEN": "a-real-account-token",
     "PUBLIC_URL": "https://ivr.example.org",
-    "DATABASE_URL": POSTGRES,
 }
+
+
+@pytest.fixture
+def complete(database_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """A set-up that passes, on the test's own (reachable) database: one worker on SQLite."""
+    if database_url.startswith("sqlite"):
+        monkeypatch.setenv("IVR_WORKERS", "1")
+    else:
+        monkeypatch.setenv("IVR_WORKERS", "4")
+    return {**COMPLETE, "DATABASE_URL": database_url}
 
 
 def override(tmp_path: Path, config: dict[str, Any]) -> dict[str, str]:
@@ -37,14 +45,12 @@ def check_live(app: Flask) -> Result:
 def prompts_without(tmp_path: Path, key: str) -> str:
     prompts = yaml.safe_load(DEFAULT_PROMPTS.read_text(encoding="utf-8"))
     del prompts["sentences"][key]
-    path = tmp_path / "prompts.yaml"
-    path.write_text(yaml.safe_dump(prompts), encoding="utf-8")
-    return str(path)
+    (tmp_path / "en-GB.yaml").write_text(yaml.safe_dump(prompts), encoding="utf-8")
+    return str(tmp_path)
 
 
-def test_a_complete_set_up_passes(make_app: AppFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("IVR_WORKERS", "4")
-    result = check_live(make_app(COMPLETE))
+def test_a_complete_set_up_passes(make_app: AppFactory, complete: dict[str, Any]) -> None:
+    result = check_live(make_app(complete))
     assert result.exit_code == 0, result.output
 
 
@@ -66,11 +72,17 @@ def test_one_worker_may_use_sqlite(
         (
             {"DATABASE_URL": "sqlite:///ivr.sqlite3"},
             {},
-            None,
+            "default",
             f"SQLite but {default_workers()} workers",
         ),
         ({"DATABASE_URL": "sqlite:///ivr.sqlite3"}, {}, "3", "SQLite but 3 workers"),
         ({}, {}, "many", "IVR_WORKERS 'many' is not a whole number"),
+        (
+            {"DATABASE_URL": "postgresql://ivr:secret@127.0.0.1:9/ivr"},
+            {},
+            None,
+            "cannot reach the database at postgresql+psycopg://ivr:***@127.0.0.1:9/ivr",
+        ),
         (
             {},
             {"contacts": {"front_door": {"number": "01189088002"}}},
@@ -102,34 +114,36 @@ def test_each_missing_piece_fails_the_check(
     make_app: AppFactory,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
+    complete: dict[str, Any],
     settings: dict[str, Any],
     config: dict[str, Any],
     workers: str | None,
     expected: str,
 ) -> None:
-    if workers is None:
+    if workers == "default":
         monkeypatch.delenv("IVR_WORKERS", raising=False)
-    else:
+    elif workers is not None:
         monkeypatch.setenv("IVR_WORKERS", workers)
-    result = check_live(make_app({**COMPLETE, **settings, **override(tmp_path, config)}))
+    result = check_live(make_app({**complete, **settings, **override(tmp_path, config)}))
     assert result.exit_code != 0
     problems = [line for line in result.output.splitlines() if not line.startswith("Error:")]
     assert len(problems) == 1, result.output
     assert expected in problems[0]
 
 
-def test_a_missing_prompt_fails_the_check(make_app: AppFactory, tmp_path: Path) -> None:
+def test_a_missing_prompt_fails_the_check(
+    make_app: AppFactory, tmp_path: Path, complete: dict[str, Any]
+) -> None:
     prompts = prompts_without(tmp_path, "danger_now")
-    result = check_live(make_app({**COMPLETE, "PROMPTS": prompts}))
+    result = check_live(make_app({**complete, "PROMPTS": prompts}))
     assert result.exit_code != 0
     assert "missing prompt 'danger_now'" in result.output
 
 
 def test_a_number_not_dialled_may_be_a_short_code(
-    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    make_app: AppFactory, tmp_path: Path, complete: dict[str, Any]
 ) -> None:
-    monkeypatch.setenv("IVR_WORKERS", "2")
     police = {"contacts": {"police": {"number": "101", "dial": False}}}
-    app = make_app({**COMPLETE, **override(tmp_path, police)})
+    app = make_app({**complete, **override(tmp_path, police)})
     result = check_live(app)
     assert result.exit_code == 0, result.output

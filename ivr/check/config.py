@@ -10,6 +10,8 @@ import ipaddress
 import re
 from collections.abc import Iterator, Mapping
 
+from limits import parse_many
+
 from ivr.check.contacts import check_contacts, check_duty
 from ivr.check.located import Located, Problem
 from ivr.check.sections import (
@@ -139,10 +141,28 @@ def check_operations(config: Located) -> Iterator[Problem]:
 
 def check_review(config: Located) -> Iterator[Problem]:
     """How long a supervisor's idle session lasts: a typo must not log everyone out at once."""
-    yield from unknown_keys(config, ("review",), ("idle_minutes",))
+    yield from unknown_keys(config, ("review",), ("idle_minutes", "session_hours", "login_limits"))
     minutes = config.get(("review", "idle_minutes"))
     low, high = IDLE_MINUTES
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not low <= minutes <= high:
         yield config.problem(
             ("review", "idle_minutes"), f"{minutes!r} is not a whole number from {low} to {high}"
         )
+    hours = config.get(("review", "session_hours"))
+    if isinstance(hours, bool) or not isinstance(hours, int | float) or not 1 <= hours <= 24:
+        yield config.problem(("review", "session_hours"), f"{hours!r} is not 1 to 24 hours")
+    yield from check_login_limits(config)
+
+
+def check_login_limits(config: Located) -> Iterator[Problem]:
+    """Each login limit must be one Flask-Limiter reads, such as "10 per minute; 60 per hour"."""
+    names = ("per_address", "per_name", "overall", "unknown_name_audits")
+    yield from unknown_keys(config, ("review", "login_limits"), names)
+    for name in names:
+        value = config.get(("review", "login_limits", name))
+        try:
+            parse_many(str(value))
+        except ValueError:
+            yield config.problem(
+                ("review", "login_limits", name), f"{value!r} is not a rate such as '10 per minute'"
+            )

@@ -7,6 +7,7 @@ merging an IVR_CONFIG override over the defaults, a value is still reported wher
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,9 @@ from ivr.check.located import KeyPath, Located, Problem
 from ivr.config import DEFAULT_CONFIG, DEFAULT_PROMPTS, config_paths, merge
 
 
-def shown(path: Path) -> str:
+def shown(path: Traversable) -> str:
     """The path as given, except the shipped defaults, shown relative to where we run."""
-    if path not in (DEFAULT_CONFIG, DEFAULT_PROMPTS):
+    if path not in (DEFAULT_CONFIG, DEFAULT_PROMPTS) or not isinstance(path, Path):
         return str(path)
     try:
         return str(path.relative_to(Path.cwd()))
@@ -26,7 +27,7 @@ def shown(path: Path) -> str:
         return str(path)
 
 
-def load(path: Path) -> Located | Problem:
+def load(path: Traversable) -> Located | Problem:
     """One YAML mapping with the line of every key, or the Problem that stops it being read."""
     name = shown(path)
     try:
@@ -39,6 +40,8 @@ def load(path: Path) -> Located | Problem:
         return _parse(text, name)
     except yaml.YAMLError as error:
         return _yaml_problem(name, error)
+    except ValueError as error:  # a value YAML reads but cannot build, e.g. 2026-13-01
+        return Problem(name, 1, f"a value cannot be read ({error}); dates are like 2026-12-24")
 
 
 def _parse(text: str, name: str) -> Located | Problem:

@@ -5,6 +5,7 @@ Shared so that a typo, a missing section or empty text reads the same wherever i
 
 from __future__ import annotations
 
+import copy
 import difflib
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -55,8 +56,43 @@ def check_text(located: Located, path: KeyPath) -> Iterator[Problem]:
 
 
 def check_schedule(config: Located, path: KeyPath, default_timezone: str) -> Iterator[Problem]:
-    """Opening hours that schedule.Schedule can use, the error placed at the offending setting."""
-    try:
-        schedule.Schedule.from_config(config.get(path), default_timezone=default_timezone)
-    except schedule.HoursError as error:
-        yield config.problem((*path, *error.path), error.problem)
+    """Every mistake in opening hours that schedule.Schedule can use, each at its setting.
+
+    The parser stops at its first mistake, so each one found is taken out of a copy (the item,
+    or the setting, the error points at) and the rest parsed again, until none is left: an
+    operator fixes five mistakes after one run, not five.
+    """
+    section = copy.deepcopy(config.get(path))
+    for _ in range(MAX_SCHEDULE_PROBLEMS):
+        try:
+            schedule.Schedule.from_config(section, default_timezone=default_timezone)
+        except schedule.HoursError as error:
+            yield config.problem((*path, *error.path), error.problem)
+            if not error.path or not without(section, error.path):
+                return
+        else:
+            return
+
+
+# More than this many mistakes in one schedule: the rest wait for the next run.
+MAX_SCHEDULE_PROBLEMS = 50
+
+
+def without(section: Any, path: KeyPath) -> bool:
+    """Take the value at `path` out of `section`; False when there is nothing to take."""
+    parent = section
+    for part in path[:-1]:
+        if not has(parent, part):
+            return False
+        parent = parent[part]
+    if not has(parent, path[-1]) or not isinstance(parent, dict | list):
+        return False
+    del parent[path[-1]]
+    return True
+
+
+def has(container: Any, part: Any) -> bool:
+    """Whether `container[part]` is there: a key of a mapping, or an index of a list."""
+    if isinstance(container, Mapping):
+        return part in container
+    return isinstance(container, list) and isinstance(part, int) and 0 <= part < len(container)

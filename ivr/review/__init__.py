@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask, abort, g, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.routing import IntegerConverter
 
 # Importing the views registers their routes on `bp`.
 from ivr.review import (  # noqa: F401
@@ -21,7 +22,9 @@ from ivr.review import (  # noqa: F401
     exporting,
     guard,
     idle,
+    limits,
     script,
+    sessions,
 )
 from ivr.review.auth import login_manager
 from ivr.review.blueprint import bp
@@ -38,6 +41,15 @@ CSP = (
 )
 
 
+class RowId(IntegerConverter):
+    """An id in a URL names a database row: ids are `Integer` columns (32 bits on PostgreSQL,
+    where a larger number is refused; SQLite's drivers raise past 64 bits), so a larger one
+    names no row and its URL is a 404 like any other missing row, never a 500."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(map, *args, **{"max": 2**31 - 1, **kwargs})
+
+
 def init_app(app: Flask) -> None:
     """Register the review area: cookies, logins, CSRF, headers, the audit guard, the pages."""
     public_url = app.config.get("PUBLIC_URL") or ""
@@ -50,9 +62,12 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     app.session_interface = ReviewSessions()
     guard.install()
+    # Before the blueprint is registered, so its `<int:...>` rules are built with it.
+    app.url_map.converters["int"] = RowId
     login_manager.init_app(app)
     csrf.init_app(app)
     app.register_blueprint(bp)
+    limits.init_app(app)
     app.after_request(_security_headers)
 
 
@@ -73,21 +88,24 @@ def _require_login() -> Any:
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
+    if sessions.outlived():
+        return sessions.log_out_outlived()
     if idle.expired():
-        return idle.log_out()
+        return sessions.log_out_idle()
     if request.method == "POST":
         csrf.protect()
     return None
 
 
 def _security_headers(response: Any) -> Any:
-    """Strict headers on every /review response; pages are personal data, so never cached."""
-    if request.path.startswith("/review"):
+    """Strict headers on every /review response and static file (ivr.headers adds the rest);
+    pages are personal data, so never cached."""
+    if request.path.startswith(("/review", "/static")):
         styles = " 'unsafe-inline'" if g.get("inline_styles") else ""
         response.headers["Content-Security-Policy"] = CSP.format(styles=styles)
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
-        if request.endpoint != "review.static":
+        if request.endpoint not in ("review.static", "static"):
             response.headers["Cache-Control"] = "no-store"
     return response

@@ -42,6 +42,7 @@ def add(db: Session, at: datetime, actor: str, username: str, role: str, passwor
         password_hash=_hasher.hash(password),
         disabled=False,
         created_at=at,
+        session_generation=0,
     )
     db.add(user)
     audit.write(db, at, actor, "user_added", username=username, role=role)
@@ -62,25 +63,35 @@ def _existing(db: Session, username: str) -> User:
 
 def disable(db: Session, at: datetime, actor: str, username: str) -> None:
     """Disable an account; it is kept, so the audit log's names keep pointing at someone."""
-    _existing(db, username).disabled = True
+    user = _existing(db, username)
+    user.disabled = True
+    user.end_sessions()
     audit.write(db, at, actor, "user_disabled", username=username)
 
 
 def enable(db: Session, at: datetime, actor: str, username: str) -> None:
-    """Let a disabled account log in again, and clear any lock its failed logins left."""
-    _existing(db, username).disabled = False
-    throttle.succeeded(db, username)
+    """Let a disabled account log in again, and clear any lock its failed logins left.
+
+    Sessions from before it was disabled stay ended: enabling is not a way back into them.
+    """
+    user = _existing(db, username)
+    user.disabled = False
+    user.end_sessions()
+    throttle.forgive(db, username)
     audit.write(db, at, actor, "user_enabled", username=username)
 
 
 def set_password(db: Session, at: datetime, actor: str, username: str, password: str) -> None:
     """A new password (forgotten, or possibly seen by someone else): the old one stops working.
 
-    The failed-login count is cleared too, so the person can log in at once with the new one.
+    The failed-login count is cleared too, so the person can log in at once with the new one,
+    and every open session ends: whoever knew the old password is logged out.
     """
     _require_strong(password)
-    _existing(db, username).password_hash = _hasher.hash(password)
-    throttle.succeeded(db, username)
+    user = _existing(db, username)
+    user.password_hash = _hasher.hash(password)
+    user.end_sessions()
+    throttle.forgive(db, username)
     audit.write(db, at, actor, "password_set", username=username)
 
 

@@ -1,46 +1,172 @@
-"""Call-back requests: open ones head the dashboard until a supervisor marks them done."""
+"""Call-back requests: every open one heads the dashboard until a supervisor marks it done.
+
+A supervisor takes a request ("I'm handling this") before ringing, so a colleague sees it is
+taken; marking it done needs a note of what was done, and asks for it on a page of its own.
+"""
 
 from __future__ import annotations
 
-from flask import abort, redirect, url_for
+from dataclasses import dataclass
+
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import exists, not_, select
+from sqlalchemy import exists, func, not_, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from ivr import audit, db
 from ivr.models import Call
 from ivr.review.blueprint import bp
-from ivr.review.forms import CallbackForm
+from ivr.review.claims import CallbackClaim
+from ivr.review.forms import ActionForm, CallbackForm
 from ivr.review.local import now
 from ivr.review.models import CallbackDone
 
+PAGE = 25
+ORDERS = ("oldest", "newest")
+# Where a form may send the supervisor back to: a closed list, never a URL from the request.
+BACK = ("dashboard", "call")
 
-def open_requests(session: Session, limit: int = 100) -> list[Call]:
-    """Callers still waiting for a call back, oldest first: they have waited longest."""
-    done = exists().where(CallbackDone.call_id == Call.id)
-    query = (
-        select(Call)
-        .where(Call.callback_requested.is_(True), not_(done))
-        .order_by(Call.started_at, Call.id)
-        .limit(limit)
+
+@dataclass(frozen=True)
+class Queue:
+    """One page of the open requests, with how many there are in all."""
+
+    waiting: list[Call]
+    claims: dict[int, CallbackClaim]
+    total: int
+    page: int
+    pages: int
+    order: str
+
+
+def _open() -> object:
+    return (
+        Call.callback_requested.is_(True),
+        not_(exists().where(CallbackDone.call_id == Call.id)),
     )
-    return list(session.scalars(query))
 
 
-@bp.route("/callbacks/<int:call_id>/done", methods=["POST"])
-def callback_done(call_id: int) -> Response:
-    """Mark a call-back request done, with a note; who and when are kept, and audited."""
-    form = CallbackForm()
-    if not form.validate():
+def queue(session: Session, order: str = "oldest", page: int = 1) -> Queue:
+    """Open requests, oldest first (they have waited longest) or newest first, a page at a time."""
+    order = order if order in ORDERS else "oldest"
+    total = session.scalar(select(func.count()).select_from(Call).where(*_open())) or 0
+    pages = max((total + PAGE - 1) // PAGE, 1)
+    page = min(max(page, 1), pages)
+    sort = (
+        (Call.started_at, Call.id)
+        if order == "oldest"
+        else (Call.started_at.desc(), Call.id.desc())
+    )
+    rows = list(
+        session.scalars(
+            select(Call).where(*_open()).order_by(*sort).offset((page - 1) * PAGE).limit(PAGE)
+        )
+    )
+    claims = claims_for(session, [row.id for row in rows])
+    return Queue(rows, claims, total, page, pages, order)
+
+
+def claims_for(session: Session, ids: list[int]) -> dict[int, CallbackClaim]:
+    if not ids:
+        return {}
+    query = select(CallbackClaim).where(CallbackClaim.call_id.in_(ids))
+    return {claim.call_id: claim for claim in session.scalars(query)}
+
+
+def _open_request(session: Session, call_id: int) -> Call:
+    found = session.get(Call, call_id)
+    if found is None or not found.callback_requested:
+        abort(404)
+    return found
+
+
+def _back(call_id: int) -> Response:
+    if request.form.get("back") == "call":
+        return redirect(url_for("review.call", call_id=call_id))
+    return redirect(url_for("review.dashboard", **_queue_args()))
+
+
+def _queue_args() -> dict[str, str]:
+    """The dashboard's queue order and page, carried through a form so the list stays put."""
+    args = {}
+    if request.form.get("order") in ORDERS:
+        args["order"] = request.form["order"]
+    if request.form.get("page", "").isdigit() and len(request.form["page"]) < 7:
+        args["page"] = request.form["page"]
+    return args
+
+
+@bp.route("/callbacks/<int:call_id>/claim", methods=["POST"])
+def claim(call_id: int) -> Response:
+    """Take a request: "I'm handling this". One already taken by someone else stays theirs."""
+    if not ActionForm().validate():
         abort(400)
     at = now()
     with db.session() as session:
-        found = session.get(Call, call_id)
-        if found is None or not found.callback_requested:
-            abort(404)
+        found = _open_request(session, call_id)
+        held = session.get(CallbackClaim, call_id)
+        if held is not None and held.by != current_user.username:
+            flash(f"{held.by} is already handling the call-back for call {found.reference}.")
+            return _back(call_id)
+        if session.get(CallbackDone, call_id) is not None:
+            flash(f"The call-back for call {found.reference} was already done.")
+            return _back(call_id)
+        if held is None:
+            session.add(CallbackClaim(call_id=call_id, by=current_user.username, at=at))
+            audit.write(
+                session, at, current_user.username, "callback_claimed", reference=found.reference
+            )
+        flash(f"You are handling the call-back for call {found.reference}.", "success")
+    return _back(call_id)
+
+
+@bp.route("/callbacks/<int:call_id>/release", methods=["POST"])
+def release(call_id: int) -> Response:
+    """Hand a request back to the queue (only the one handling it can)."""
+    if not ActionForm().validate():
+        abort(400)
+    at = now()
+    with db.session() as session:
+        found = _open_request(session, call_id)
+        held = session.get(CallbackClaim, call_id)
+        if held is not None and held.by == current_user.username:
+            session.delete(held)
+            audit.write(
+                session, at, current_user.username, "callback_released", reference=found.reference
+            )
+            flash(f"The call-back for call {found.reference} is back in the queue.", "success")
+    return _back(call_id)
+
+
+@bp.route("/callbacks/<int:call_id>/done", methods=["GET", "POST"])
+def callback_done(call_id: int) -> Response | str:
+    """Confirm a request is done, with a note of what was done; who and when are kept, audited."""
+    form = CallbackForm()
+    with db.reading() as session:
+        found = _open_request(session, call_id)
+        held = session.get(CallbackClaim, call_id)
+        done = session.get(CallbackDone, call_id)
+    if request.method == "POST" and form.validate():
+        return _mark_done(call_id, form.note.data or "")
+    if request.method == "POST" and form.csrf_token.errors:
+        abort(400)
+    return render_template(
+        "review/callback_done.html",
+        call=found,
+        claim=held,
+        done=done,
+        form=form,
+        back=request.values.get("back") if request.values.get("back") in BACK else "dashboard",
+    )
+
+
+def _mark_done(call_id: int, note: str) -> Response:
+    at = now()
+    with db.session() as session:
+        found = _open_request(session, call_id)
         row = session.get(CallbackDone, call_id) or CallbackDone(call_id=call_id)
-        row.note, row.by, row.at = form.note.data or "", current_user.username, at
+        row.note, row.by, row.at = note, current_user.username, at
         session.add(row)
         audit.write(
             session,
@@ -48,6 +174,7 @@ def callback_done(call_id: int) -> Response:
             current_user.username,
             "callback_done",
             reference=found.reference,
-            note=row.note,
+            note=note,
         )
-    return redirect(url_for("review.dashboard"))
+        flash(f"The call-back for call {found.reference} is marked done.", "success")
+    return _back(call_id)

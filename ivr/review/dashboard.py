@@ -1,17 +1,18 @@
-"""The dashboard: open call-backs first, then today, 7 and 30 days at a glance."""
+"""The dashboard: every open call-back first, then today, 7 and 30 days at a glance."""
 
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from flask import render_template
+from flask import render_template, request
 
 from ivr import db
-from ivr.review import charts, stats
+from ivr.review import charts, display, layout, stats  # noqa: F401  (filters and error pages)
 from ivr.review.blueprint import bp
-from ivr.review.callbacks import open_requests
-from ivr.review.forms import CallbackForm
+from ivr.review.callbacks import queue
+from ivr.review.forms import ActionForm
 from ivr.review.local import now, zone
+from ivr.review.words import outcome
 
 
 @bp.route("/")
@@ -20,19 +21,25 @@ def dashboard() -> str:
     office = zone()
     today = datetime.combine(at.astimezone(office).date(), time(), office)
     month = at - timedelta(days=30)
+    page = request.args.get("page", "1")
     with db.reading() as session:
-        waiting = open_requests(session)
-        windows = [
-            stats.window(session, "Today", today),
-            stats.window(session, "7 days", at - timedelta(days=7)),
-            stats.window(session, "30 days", month),
-        ]
+        waiting = queue(
+            session,
+            request.args.get("order", "oldest"),
+            int(page) if page.isdigit() and len(page) < 7 else 1,
+        )
+        windows = stats.windows(
+            session, [("Today", today), ("7 days", at - timedelta(days=7)), ("30 days", month)]
+        )
         hours = stats.by_hour(session, month, office)
+    outcomes = [(outcome(name), count) for name, count in windows[2].outcomes.items()]
     return render_template(
         "review/dashboard.html",
-        waiting=waiting,
+        queue=waiting,
         windows=windows,
-        outcome_chart=charts.rows(list(windows[2].outcomes.items())),
+        outcome_names={name: outcome(name) for name in windows[2].outcomes},
+        outcome_chart=charts.rows(outcomes),
         hour_chart=charts.columns([(f"{h:02d}", n) for h, n in enumerate(hours)]),
-        callback_form=CallbackForm(),
+        hours=hours,
+        action_form=ActionForm(),
     )

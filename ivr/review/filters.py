@@ -10,7 +10,8 @@ from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, not_, or_, select
+from flask import abort
+from sqlalchemy import Select, and_, exists, func, not_, or_, select
 from werkzeug.datastructures import MultiDict
 
 from ivr.flow import ADVICE_OUTCOMES, DIAL_STATUSES, LESSER_OUTCOMES
@@ -22,7 +23,11 @@ OUTCOMES = tuple(sorted(ADVICE_OUTCOMES | LESSER_OUTCOMES))
 TRANSFERS = (*DIAL_STATUSES, "none")
 HOURS = ("in", "out")
 REVIEWS = ("todo", "reviewed", "follow_up")
+ORDERS = ("newest", "oldest")
 PAGE = 50
+WHOLE_REFERENCE = 6
+# The days a filter may name: every call the line can have taken lies between these.
+EARLIEST, LATEST = date(1970, 1, 1), date(9998, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,7 @@ class Filters:
     hours: str = ""
     review: str = ""
     q: str = ""
+    order: str = ""
 
     @classmethod
     def parse(cls, args: MultiDict[str, str]) -> Filters:
@@ -51,6 +57,7 @@ class Filters:
             hours=pick("hours", HOURS),
             review=pick("review", REVIEWS),
             q=args.get("q", "").strip()[:32],
+            order=pick("order", ORDERS[1:]),
         )
 
     def args(self) -> dict[str, str]:
@@ -70,9 +77,15 @@ class Filters:
             query = query.where(Call.transfer_status == self.transfer)
         if self.hours:
             query = query.where(Call.out_of_hours == (self.hours == "out"))
-        if self.q:
-            # References are digits; a search is a prefix of one, with LIKE's wildcards escaped.
-            query = query.where(Call.reference.startswith(self.q, autoescape=True))
+        if len(self.q) >= WHOLE_REFERENCE and self.q.isdigit():
+            # A whole reference (or the start of a widened one): the unique index finds it.
+            query = query.where(Call.reference >= self.q, Call.reference < self.q + ":")
+        elif self.q:
+            # Any part of a reference: people remember the middle digits as often as the first.
+            # The matching ids come from the reference index alone; the list then walks its own
+            # index checking ids, never reading a row it will not show.
+            matching = select(Call.id).where(Call.reference.contains(self.q, autoescape=True))
+            query = query.where(Call.id.in_(matching))
         return self._apply_review(query)
 
     def _apply_review(self, query: Select[Any]) -> Select[Any]:
@@ -85,10 +98,20 @@ class Filters:
 
 
 def iso_date(text: str) -> str:
+    """A day as YYYY-MM-DD, or "" when the text is no such day (the filter is then ignored).
+
+    A real day outside the years a call can have (`9999-12-31`) is refused with 400: the day
+    after it, which the filters need, does not exist, and no supervisor means it.
+    """
     try:
-        return date.fromisoformat(text).isoformat() if len(text) == 10 else ""
+        day = date.fromisoformat(text) if len(text) == 10 else None
     except ValueError:
         return ""
+    if day is None:
+        return ""
+    if not EARLIEST <= day <= LATEST:
+        abort(400, "that date is out of range")
+    return day.isoformat()
 
 
 def local_midnight(day: str, days: int = 0) -> datetime:
@@ -98,20 +121,44 @@ def local_midnight(day: str, days: int = 0) -> datetime:
 
 
 def cursor(call: Call) -> str:
-    """Where the next page starts: just after this call, newest first."""
+    """A place in the list: just beside this call."""
     return f"{call.started_at.strftime('%Y%m%dT%H%M%S%f')}.{call.id}"
 
 
-def page(filters: Filters, after: str) -> Select[Any]:
-    """One page of calls, newest first, by (started_at, id): fast however deep the list goes."""
-    query = filters.apply(select(Call)).order_by(Call.started_at.desc(), Call.id.desc())
-    position = _parse_cursor(after)
+def beyond(position: tuple[datetime, int], later: bool) -> Any:
+    """Calls after (later=True) or before this place in time, ties broken by id."""
+    started, call_id = position
+    if later:
+        return or_(Call.started_at > started, and_(Call.started_at == started, Call.id > call_id))
+    return or_(Call.started_at < started, and_(Call.started_at == started, Call.id < call_id))
+
+
+def page(filters: Filters, after: str, before: str = "") -> tuple[Select[Any], bool]:
+    """One page of calls by (started_at, id), in either order, either way from a cursor.
+
+    Keyset pages are as quick on page 2,000 as on page 1. Going back (`before`), the query
+    runs the other way and the caller reverses the rows: the second value says so.
+    """
+    oldest_first = filters.order == "oldest"
+    position = _parse_cursor(before)
+    backwards = position is not None
+    if position is None:
+        position = _parse_cursor(after)
+    forwards_later = oldest_first != backwards
+    order = (
+        (Call.started_at, Call.id) if forwards_later else (Call.started_at.desc(), Call.id.desc())
+    )
+    query = filters.apply(select(Call)).order_by(*order)
     if position is not None:
-        started, call_id = position
-        query = query.where(
-            or_(Call.started_at < started, and_(Call.started_at == started, Call.id < call_id))
-        )
-    return query.limit(PAGE + 1)
+        query = query.where(beyond(position, later=forwards_later))
+    return query.limit(PAGE + 1), backwards
+
+
+def preceding(filters: Filters, first: Call) -> Select[Any]:
+    """How many calls come before this one in the list's order: where this page starts."""
+    position = (first.started_at, first.id)
+    earlier = beyond(position, later=filters.order != "oldest")
+    return filters.apply(select(func.count()).select_from(Call)).where(earlier)
 
 
 def _parse_cursor(text: str) -> tuple[datetime, int] | None:

@@ -24,6 +24,9 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(256))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Part of every session's id (get_id): raising it ends every session opened before
+    # (logout, a new password, disabling or enabling the account).
+    session_generation: Mapped[int] = mapped_column(Integer, default=0)
 
     # Flask-Login's user interface.
     @property
@@ -43,7 +46,12 @@ class User(Base):
         return self.role == "admin"
 
     def get_id(self) -> str:
-        return str(self.id)
+        """Flask-Login's "alternative token": the id with the account's session generation."""
+        return f"{self.id}.{self.session_generation}"
+
+    def end_sessions(self) -> None:
+        """Every session opened before now stops working at its next request."""
+        self.session_generation += 1
 
 
 class Review(Base):
@@ -74,10 +82,16 @@ class CallbackDone(Base):
 
 
 class LoginFailures(Base):
-    """Failed logins per name, kept in the database so every worker slows the same guesser."""
+    """Failed logins per account and source, kept in the database so every worker agrees.
+
+    The source is where the tries come from (an address, or a browser the account logged in
+    from before), so a guesser locks only their own tries, never the account's owner.
+    """
 
     __tablename__ = "login_failures"
 
     username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime())

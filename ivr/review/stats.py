@@ -30,34 +30,44 @@ class Window:
         return f"{100 * part / self.calls:.0f}%" if self.calls else "-"
 
 
+def windows(session: Session, periods: list[tuple[str, datetime]]) -> list[Window]:
+    """Counts for each (label, since) period, in one pass over the longest of them.
+
+    The calls are grouped by outcome, hours and transfer result, each period counted by a
+    condition on the start time; the columns are all in one index (migration 0008), so the
+    database reads no row.
+    """
+    earliest = min(start for _, start in periods)
+    counts = [func.sum(case((Call.started_at >= start, 1), else_=0)) for _, start in periods]
+    groups = session.execute(
+        select(Call.outcome, Call.out_of_hours, Call.transfer_status, *counts)
+        .where(Call.started_at >= earliest)
+        .group_by(Call.outcome, Call.out_of_hours, Call.transfer_status)
+        # SQLite would rather walk the outcome index (no sort) than read a month's range.
+        .with_hint(Call, "INDEXED BY ix_calls_glance", "sqlite")
+    ).all()
+    found = [Window(label) for label, _ in periods]
+    for outcome, out_of_hours, transfer, *numbers in groups:
+        for period, number in zip(found, numbers, strict=True):
+            number = int(number or 0)
+            period.calls += number
+            period.out_of_hours += number if out_of_hours else 0
+            period.transfers += number if transfer else 0
+            period.connected += number if transfer == "completed" else 0
+            name = outcome or "in_progress"
+            period.outcomes[name] = period.outcomes.get(name, 0) + number
+    for period in found:
+        period.outcomes = dict(
+            sorted(((k, v) for k, v in period.outcomes.items() if v), key=lambda item: -item[1])
+        )
+        period.abandoned = period.outcomes.get("abandoned", 0)
+        period.no_response = period.outcomes.get("no_response", 0)
+    return found
+
+
 def window(session: Session, label: str, start: datetime) -> Window:
     """Counts for the calls started since `start`."""
-    since = Call.started_at >= start
-    totals = session.execute(
-        select(
-            func.count(Call.id),
-            func.coalesce(func.sum(case((Call.out_of_hours, 1), else_=0)), 0),
-            func.count(Call.transfer_status),
-            func.coalesce(func.sum(case((Call.transfer_status == "completed", 1), else_=0)), 0),
-        ).where(since)
-    ).one()
-    outcomes = dict(
-        session.execute(
-            select(func.coalesce(Call.outcome, "in_progress"), func.count(Call.id))
-            .where(since)
-            .group_by(Call.outcome)
-        ).all()
-    )
-    return Window(
-        label,
-        calls=totals[0],
-        out_of_hours=int(totals[1]),
-        transfers=totals[2],
-        connected=int(totals[3]),
-        abandoned=outcomes.get("abandoned", 0),
-        no_response=outcomes.get("no_response", 0),
-        outcomes=dict(sorted(outcomes.items(), key=lambda item: -item[1])),
-    )
+    return windows(session, [(label, start)])[0]
 
 
 def by_hour(session: Session, start: datetime, zone: ZoneInfo) -> list[int]:

@@ -92,25 +92,41 @@ class Screens:
         "audit",
     }
 
-    def __init__(self, page: Any) -> None:
+    def __init__(self, page: Any, size: str) -> None:
         self.page = page
+        self.size = size
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
     def shot(self, name: str) -> Path:
+        """A full-page picture; docs/ keeps the desktop ones, and the phone ones as NAME-phone."""
+        if self.size != "desktop":
+            name = f"{name}-{self.size}"
         path = ARTIFACTS / f"{name}.png"
         self.page.screenshot(path=str(path), full_page=True)
         # Refreshed on request, so an ordinary run leaves the committed pictures alone.
         refresh = os.environ.get("IVR_UPDATE_SCREENSHOTS") == "1"
-        if name in self.KEY and (refresh or not (DOCS / path.name).exists()):
+        if name.removesuffix("-phone") in self.KEY and (refresh or not (DOCS / path.name).exists()):
             DOCS.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, DOCS / path.name)
         return path
 
 
+# A council laptop and a phone: every page must work, and pass axe-core, at both.
+SIZES = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
+AXE = Path(__file__).with_name("axe.min.js")
+
+
+@pytest.fixture(params=sorted(SIZES))
+def size(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-def page(chromium: Any, live_url: str) -> Iterator[Any]:
+def page(chromium: Any, live_url: str, size: str) -> Iterator[Any]:
     """A fresh browser tab on the live app; console errors (a CSP refusal, say) fail the test."""
-    context = chromium.new_context(base_url=live_url, viewport={"width": 1280, "height": 900})
+    context = chromium.new_context(
+        base_url=live_url, viewport=SIZES[size], accept_downloads=True, is_mobile=size == "phone"
+    )
     tab = context.new_page()
     errors: list[str] = []
     tab.on("console", lambda message: _note(errors, message))
@@ -129,5 +145,25 @@ def _note(errors: list[str], message: Any) -> None:
 
 
 @pytest.fixture
-def screens(page: Any) -> Screens:
-    return Screens(page)
+def screens(page: Any, size: str) -> Screens:
+    return Screens(page, size)
+
+
+def accessibility_violations(page: Any) -> list[str]:
+    """axe-core's violations on the page as it is now (WCAG 2.2 A and AA, and best practice).
+
+    axe is evaluated through the browser's debugging protocol, so the page's CSP, which allows
+    no inline script, need not be loosened for the test.
+    """
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    found = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map(v => v.id + ': ' + v.help + ' at ' + v.nodes.map(n => n.target.join(' ')).join(', '))"
+    )
+    return list(found)
+
+
+def wider_than_screen(page: Any) -> int:
+    """By how many pixels the page is wider than the window (0 when it fits)."""
+    return int(page.evaluate("document.documentElement.scrollWidth - window.innerWidth"))

@@ -35,7 +35,10 @@ def quick_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
 def app(make_app: AppFactory) -> Flask:
     """The line with the review area, a supervisor `sam`, an admin `ada` and a disabled `old`;
     its duty teams take call-back requests."""
-    made = make_app({"SECRET_KEY": "test-secret-key-not-a-secret"}, contacts=CALLBACK_CHANNELS)
+    made = make_app(
+        {"SECRET_KEY": "test-secret-key-not-a-secret", "RATELIMIT_STORAGE_URI": "memory://"},
+        contacts=CALLBACK_CHANNELS,
+    )
     with made.app_context(), db.session() as session:
         accounts.add(session, WEDNESDAY_11AM, "test", "sam", "supervisor", PASSWORDS["sam"])
         accounts.add(session, WEDNESDAY_11AM, "test", "ada", "admin", PASSWORDS["ada"])
@@ -57,6 +60,12 @@ def login(client: FlaskClient, username: str, password: str | None = None) -> Te
     token = csrf_token(client)
     form = {"username": username, "password": password or PASSWORDS[username], "csrf_token": token}
     return client.post("/review/login", data=form)
+
+
+def inline_scripts(page: str) -> list[str]:
+    """Every <script> that runs code from the page itself: the CSP forbids them all."""
+    found = re.findall(r"<script([^>]*)>(.*?)</script>", page, re.DOTALL)
+    return [attrs + body for attrs, body in found if "src=" not in attrs or body.strip()]
 
 
 def post(client: FlaskClient, path: str, **form: str) -> TestResponse:

@@ -31,7 +31,7 @@ def test_each_action_is_recorded(app: Flask, client: FlaskClient, call, audited:
     assert audited("reveal_number") == [{"actor": "sam", "reference": ref}]
     assert audited("review_call")[0]["status"] == "reviewed"
     assert audited("callback_done") == [{"actor": "sam", "reference": ref, "note": "rang back"}]
-    assert audited("export_calls") == [{"actor": "sam"}]
+    assert audited("export_calls") == [{"actor": "sam", "calls": 1}]
     assert audited("logout") == [{"actor": "sam"}]
     assert [e["username"] for e in audited("user_added")] == ["sam", "ada", "old"]
     assert audited("user_disabled") == [{"actor": "test", "username": "old"}]

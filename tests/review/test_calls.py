@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -16,7 +17,7 @@ from markupsafe import escape
 from ivr import db
 from ivr.models import Call
 from tests.conftest import CALLER, WEDNESDAY_11AM, Clock
-from tests.review.conftest import Audit, login, post
+from tests.review.conftest import Audit, inline_scripts, login, post
 
 HOSTILE = [
     "' OR '1'='1",
@@ -44,8 +45,8 @@ def test_the_list_shows_calls_newest_first_and_what_is_to_review(
     second = call("1", "1", "")
     page = supervisor.get("/review/calls").get_data(as_text=True)
     assert page.index(reference(second)) < page.index(reference(first))
-    assert page.count("to review") >= 2
-    assert CALLER not in page and CALLER[-3:] not in page.split("<tbody>")[0]
+    assert page.count(">To review</strong>") == 2
+    assert CALLER not in page and CALLER[-3:] not in page.split("<tbody")[0]
 
 
 def test_filters_narrow_the_list(client: FlaskClient, call, clock: Clock) -> None:
@@ -97,9 +98,14 @@ def test_the_list_pages_by_keyset_newest_first(app: Flask, supervisor: FlaskClie
         seen += [
             line.split(">")[1].split("<")[0] for line in page.split('href="/review/calls/')[1:]
         ]
-        marker = 'rel="next" href="'
-        url = page.split(marker)[1].split('"')[0].replace("&amp;", "&") if marker in page else ""
+        found = re.search(r'href="([^"]+)" rel="next"', page)
+        url = found.group(1).replace("&amp;", "&") if found else ""
     assert len(seen) == 120 and len(set(seen)) == 120
+    assert "120 calls: 101 to 120 shown, newest first" in page
+    back = re.search(r'href="([^"]+)" rel="prev"', page)
+    assert back, "the last page links back"
+    page = supervisor.get(back.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert "120 calls: 51 to 100 shown" in page
 
 
 @pytest.mark.parametrize("field", ["q", "since", "until", "outcome", "transfer", "hours", "review"])
@@ -136,7 +142,7 @@ def test_any_search_is_answered_escaped_and_leaks_nothing(supervisor: FlaskClien
         shown = text.strip()[:32]
         if shown:
             assert f'value="{escape(shown)}"' in page
-        assert "<script" not in page
+        assert inline_scripts(page) == [] and "<script>" not in page
         assert CALLER not in page
 
     search()
@@ -148,9 +154,17 @@ def test_a_call_page_shows_the_timeline_advice_and_masks_the_number(
     played = call("2", "2", "1", "2")
     page = supervisor.get("/review/calls/1").get_data(as_text=True)
     assert reference(played) in page
-    for step in ("main_menu", "significant_harm", "purpose", "identifiable"):
-        assert step in page
-    assert "share_anonymised" in page and "Advice given" in page
+    timeline = page.split('class="govuk-table app-table app-table--responsive timeline"')[1]
+    timeline = timeline.split("</table>")[0]
+    sentences = supervisor.application.extensions["ivr.line"].prompts["sentences"]
+    assert escape(sentences["significant_harm"]) in timeline
+    assert escape(sentences["purpose"]) in timeline
+    assert escape(sentences["identifiable"]) in timeline
+    assert "help sharing information" in timeline and "(pressed 2)" in timeline
+    assert "<strong>yes</strong>" in timeline and "<strong>no</strong>" in timeline
+    for internal in ("main_menu", "share_anonymised", "question_keys", ">key<", ">purpose<"):
+        assert internal not in timeline
+    assert "Share anonymised" in page and "Advice given" in page
     assert CALLER not in page and "456" in page
     assert audited("view_call") == [{"actor": "sam", "reference": reference(played)}]
     assert audited("reveal_number") == []
@@ -180,7 +194,7 @@ def test_reviewing_keeps_who_when_and_the_note(
         post(supervisor, "/review/calls/1/review", status="follow_up", note=note).status_code == 302
     )
     page = supervisor.get("/review/calls/1").get_data(as_text=True)
-    assert "follow up by sam" in page and "&lt;b&gt;Checked&lt;/b&gt;" in page
+    assert "Follow up by sam" in page and "&lt;b&gt;Checked&lt;/b&gt;" in page
     assert post(supervisor, "/review/calls/1/review", status="bogus").status_code == 400
     assert audited("review_call") == [
         {"actor": "sam", "reference": reference(played), "status": "follow_up", "note": note}
@@ -192,15 +206,42 @@ def test_export_streams_the_filtered_list_as_csv_and_is_audited(
 ) -> None:
     emergency = reference(call("1", "1", ""))
     reference(call("2", "1", "2"))
-    response = post(supervisor, "/review/calls/export?outcome=emergency_999&q=%27")
+    response = post(supervisor, "/review/calls/export", outcome="emergency_999", q="'")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.is_streamed
+    assert response.get_data(as_text=True).startswith("\ufeffcall_sid,")
     assert list(csv.DictReader(io.StringIO(response.get_data(as_text=True)))) == []
-    response = post(supervisor, "/review/calls/export?outcome=emergency_999")
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    response = post(supervisor, "/review/calls/export", outcome="emergency_999")
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert [row["reference"] for row in rows] == [emergency]
     assert rows[0]["caller"].endswith("456") and CALLER not in rows[0]["caller"]
     assert audited("export_calls") == [
-        {"actor": "sam", "outcome": "emergency_999", "q": "'"},
-        {"actor": "sam", "outcome": "emergency_999"},
+        {"actor": "sam", "outcome": "emergency_999", "q": "'", "calls": 0},
+        {"actor": "sam", "outcome": "emergency_999", "calls": 1},
     ]
+
+
+def test_every_step_and_key_of_the_flow_reads_in_words(app: Flask) -> None:
+    """New steps get their words from the flow and prompts/: none falls back to a bare key."""
+    from ivr.flow import STATES
+    from ivr.review import words
+
+    line = app.extensions["ivr.line"]
+    for state in STATES.values():
+        asked = words.question(line, state)
+        assert asked and "{" not in asked and "_" not in asked, state.name
+        for key in state.keys:
+            meaning = words.key_meaning(line, state, key)
+            assert not meaning.startswith("key "), (state.name, key)
+            assert "{" not in meaning and "_" not in meaning, (state.name, key, meaning)
+        if state.outcome:
+            assert "_" not in words.outcome(state.outcome, state.reason), state.name
+
+
+def test_the_review_export_neutralises_a_short_number_that_is_a_formula(
+    supervisor: FlaskClient, call
+) -> None:
+    call("1", "1", "", caller="=A1")
+    exported = post(supervisor, "/review/calls/export").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    assert [row["caller"] for row in rows] == ["'=A1"]

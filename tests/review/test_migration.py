@@ -43,7 +43,7 @@ def test_the_calls_list_walks_an_index_not_a_sort(tmp_path, after: str) -> None:
     url = f"sqlite:///{tmp_path / 'plan.sqlite3'}"
     db.upgrade(url)
     engine = create_engine(url)
-    query = page(Filters.parse(MultiDict()), after)
+    query, _ = page(Filters.parse(MultiDict()), after)
     sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
     with engine.connect() as connection:
         plan = " ".join(row[-1] for row in connection.execute(text(f"EXPLAIN QUERY PLAN {sql}")))

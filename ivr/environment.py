@@ -1,0 +1,92 @@
+"""Every environment variable the line reads, declared once.
+
+`ivr serve --help` prints this table, and a test holds docs/deployment.md and README.md to it,
+so the three can never disagree about what a deployment may set.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    meaning: str
+    default: str
+
+
+VARIABLES = (
+    Variable(
+        "TWILIO_AUTH_TOKEN",
+        "the Twilio account's auth token, which signs every webhook",
+        "a random local token in the instance folder: only `ivr call` can call in",
+    ),
+    Variable(
+        "IVR_PUBLIC_URL",
+        "the https base URL Twilio is given, e.g. https://ivr.example.org",
+        "the request's own URL",
+    ),
+    Variable(
+        "IVR_DATABASE_URL",
+        "SQLAlchemy URL of the call records, e.g. postgresql://ivr@db.internal/ivr",
+        "SQLite in the instance folder",
+    ),
+    Variable(
+        "IVR_CONFIG",
+        "a YAML file merged over the shipped config/default.yaml",
+        "none",
+    ),
+    Variable(
+        "IVR_PROMPTS",
+        "a directory holding a copy of prompts/, read instead of the shipped one",
+        "the shipped prompts",
+    ),
+    Variable(
+        "IVR_INSTANCE_PATH",
+        "the folder for the SQLite file, the local token and the secret key",
+        "instance/ in a checkout; installed, var/ivr-instance in the virtual environment",
+    ),
+    Variable(
+        "IVR_SECRET_KEY",
+        "signs the review area's sign-in sessions; the same on every server",
+        "a random key made once in the instance folder",
+    ),
+    Variable(
+        "IVR_WORKERS",
+        "gunicorn workers for `ivr serve` (8 threads each); more than one needs PostgreSQL",
+        "one per CPU core",
+    ),
+    Variable("IVR_LOG_LEVEL", "DEBUG, INFO, WARNING or ERROR", "INFO"),
+    Variable("IVR_LOG_FORMAT", "json or plain", "plain on a terminal, else json"),
+    Variable(
+        "PROMETHEUS_MULTIPROC_DIR",
+        "an empty directory the workers share, so /metrics adds them all up",
+        "none: a scrape sees one worker",
+    ),
+    Variable(
+        "TWILIO_ACCOUNT_SID",
+        "the account whose REST API sends call-back text messages",
+        "none: no text messages, `ivr check --live` says so",
+    ),
+    Variable(
+        "IVR_TWILIO_API_URL",
+        "the base URL of Twilio's REST API",
+        "https://api.twilio.com",
+    ),
+    Variable(
+        "IVR_SMTP_URL",
+        "the mail server for call-back e-mails, e.g. smtp://user:password@mail.example.org:587",
+        "none: no e-mails, `ivr check --live` says so",
+    ),
+)
+
+
+def help_text() -> str:
+    """The table for `ivr serve --help`, one variable to a paragraph click keeps as written."""
+    lines = ["\b", "Environment (docs/deployment.md):"]
+    for variable in VARIABLES:
+        text = f"{variable.name}: {variable.meaning} (default: {variable.default})"
+        lines += textwrap.wrap(text, width=78, initial_indent="  ", subsequent_indent="      ")
+    return "\n".join(lines)

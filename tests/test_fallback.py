@@ -1,0 +1,70 @@
+"""A line whose config cannot be used still answers every call with the safe guidance, never 5xx."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.test import TestResponse
+
+from ivr.config import load_prompts
+from tests.conftest import AppFactory, prompt_pattern, signed_post
+
+# The shipped defaults' duty team at the fixtures' Wednesday 11:00: the front door.
+FRONT_DOOR = "+441189088002"
+ADULTS = "+441189746800"  # another valid number, to tell the config the line last knew
+BROKEN_HOURS = {"timezone": "Europe/Londn", "weekly": {"monday": ["9-5"]}}
+
+
+def assert_safe_guidance(response: TestResponse, duty: str = FRONT_DOOR) -> None:
+    """200 TwiML with the 999 message in the shipped words and a transfer to the duty team."""
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == "text/xml"
+    root = ET.fromstring(response.get_data(as_text=True))
+    said = [" ".join("".join(say.itertext()).split()) for say in root.iter("Say")]
+    safe = prompt_pattern(load_prompts()["sentences"]["safe_guidance"])
+    assert any(safe.match(text) for text in said), said
+    assert [dial.text for dial in root.iter("Dial")] == [duty]
+
+
+def every_voice_answer(app: Flask) -> list[TestResponse]:
+    client = app.test_client()
+    return [
+        client.post("/voice/fallback", data={"CallSid": "CAbroken", "ErrorCode": "11200"}),
+        signed_post(client, "/voice/incoming", CallSid="CAbroken", From="+447700900123"),
+        signed_post(client, "/voice/gather?n=1", CallSid="CAbroken", Digits="2"),
+    ]
+
+
+def test_an_unreadable_config_still_gives_the_safe_guidance(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    unreadable = tmp_path / "council.yaml"
+    unreadable.write_text("contacts: [front_door\n", encoding="utf-8")
+    app = make_app({"IVR_CONFIG": str(unreadable)})
+    for response in every_voice_answer(app):
+        assert_safe_guidance(response)
+
+
+def test_a_missing_config_file_still_gives_the_safe_guidance(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    app = make_app({"IVR_CONFIG": str(tmp_path / "not-there.yaml")})
+    for response in every_voice_answer(app):
+        assert_safe_guidance(response)
+
+
+def test_broken_office_hours_never_make_a_call_fail(make_app: AppFactory) -> None:
+    app = make_app(office_hours=BROKEN_HOURS)
+    for response in every_voice_answer(app):
+        assert_safe_guidance(response)
+
+
+def test_an_unreadable_config_keeps_the_duty_numbers_last_checked(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    checked = make_app(contacts={"front_door": {"number": ADULTS}}).extensions["ivr.line"]
+    app = make_app({"IVR_CONFIG": str(tmp_path / "gone.yaml"), "LAST_KNOWN_LINE": checked})
+    for response in every_voice_answer(app):
+        assert_safe_guidance(response, duty=ADULTS)

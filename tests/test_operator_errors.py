@@ -1,0 +1,280 @@
+"""An operator's mistakes, as they make them at a shell: one or two clear lines, never a traceback.
+
+Each test runs `ivr` as a separate process from a directory outside the checkout, with its own
+instance folder, the way a deployment runs it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+import yaml
+
+from tests.conftest import TOKEN
+from tests.servers import Served, free_port, wait_until_healthy
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN_WARNING = "TWILIO_AUTH_TOKEN is not set"
+
+
+@dataclass
+class Ran:
+    status: int
+    out: str
+    err: str
+
+    @property
+    def said(self) -> str:
+        return self.out + self.err
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    """A deployment's environment: its own instance folder, none of the test run's settings."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("IVR_", "TWILIO_"))}
+    return clean | {
+        "PYTHONPATH": str(ROOT),
+        "IVR_INSTANCE_PATH": str(tmp_path / "instance"),
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "IVR_LOG_FORMAT": "plain",
+    }
+
+
+Ivr = Callable[..., Ran]
+
+
+@pytest.fixture
+def ivr(env: dict[str, str], tmp_path: Path) -> Ivr:
+    """`ivr ARGS` in its own process; keyword arguments are more environment variables."""
+
+    def run(*args: str, **more: str) -> Ran:
+        done = subprocess.run(
+            [sys.executable, "-m", "ivr", *args],
+            cwd=tmp_path,
+            env=env | more,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        return Ran(done.returncode, done.stdout, done.stderr)
+
+    return run
+
+
+def refused(ran: Ran, *expected: str) -> None:
+    """A non-zero exit, every expected phrase said, and no traceback."""
+    assert ran.status != 0, ran.said
+    assert "Traceback" not in ran.said, ran.said
+    for phrase in expected:
+        assert phrase in ran.said, ran.said
+
+
+def test_a_missing_config_file_is_named(ivr: Ivr, tmp_path: Path) -> None:
+    missing = tmp_path / "council.yaml"
+    ran = ivr("calls", "list", IVR_CONFIG=str(missing))
+    refused(ran, f"{missing}:1: the file does not exist", "ivr check")
+    assert len(ran.err.strip().splitlines()) <= 2, ran.err
+
+
+def test_a_broken_config_file_is_named_with_its_line(ivr: Ivr, tmp_path: Path) -> None:
+    broken = tmp_path / "council.yaml"
+    broken.write_text("office_hours:\n  weekly: [monday\n", encoding="utf-8")
+    refused(ivr("calls", "list", IVR_CONFIG=str(broken)), f"{broken}:", "not valid YAML")
+
+
+def test_a_new_empty_database_is_made_by_the_first_command(ivr: Ivr) -> None:
+    ran = ivr("calls", "list")
+    assert ran.status == 0, ran.said
+    assert ran.out.split()[:2] == ["ref", "started"]
+
+
+def test_an_unreachable_postgresql_is_named_without_its_password(ivr: Ivr) -> None:
+    url = f"postgresql://ivr:hunter2@127.0.0.1:{free_port()}/ivr"
+    ran = ivr("calls", "list", IVR_DATABASE_URL=url)
+    refused(ran, "cannot reach the database at postgresql+psycopg://ivr:***@127.0.0.1:")
+    assert "hunter2" not in ran.said
+
+
+def test_an_instance_folder_that_cannot_be_written_is_named(ivr: Ivr, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    folder = blocker / "instance"
+    refused(
+        ivr("calls", "list", IVR_INSTANCE_PATH=str(folder), TWILIO_AUTH_TOKEN=""),
+        f"cannot write the instance folder {folder}",
+        "IVR_INSTANCE_PATH",
+    )
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes any folder")
+def test_a_read_only_instance_folder_is_named(ivr: Ivr, tmp_path: Path) -> None:
+    folder = tmp_path / "read-only"
+    folder.mkdir(mode=0o500)
+    refused(
+        ivr("calls", "list", IVR_INSTANCE_PATH=str(folder), TWILIO_AUTH_TOKEN=""),
+        f"cannot write the instance folder {folder}",
+    )
+
+
+def test_a_port_out_of_range_is_refused(ivr: Ivr) -> None:
+    refused(ivr("serve", "--port", "99999"), "99999 is not in the range 1<=x<=65535")
+
+
+def test_check_lists_every_office_hours_mistake_in_one_run(ivr: Ivr, tmp_path: Path) -> None:
+    override = tmp_path / "council.yaml"
+    override.write_text(
+        "office_hours:\n  timezone: Europe/Londn\n  weekly:\n    monday: ['9-5']\n"
+        "    tuesday: ['09:00-17:00', '10:00-11:00']\n",
+        encoding="utf-8",
+    )
+    ran = ivr("check", IVR_CONFIG=str(override))
+    refused(
+        ran,
+        f"{override}:2: office_hours.timezone: 'Europe/Londn' is not a known time zone",
+        f"{override}:4: office_hours.weekly.monday[0]: '9-5' is not a time range",
+        f"{override}:5: office_hours.weekly.tuesday[1]: '10:00-11:00' overlaps",
+        "3 problem(s) found",
+    )
+
+
+def test_check_live_connects_to_the_database(ivr: Ivr) -> None:
+    url = f"postgresql://ivr:hunter2@127.0.0.1:{free_port()}/ivr"
+    ran = ivr("check", "--live", IVR_DATABASE_URL=url)
+    refused(ran, "cannot reach the database at postgresql+psycopg://ivr:***@127.0.0.1:")
+    assert "hunter2" not in ran.said
+
+
+def test_a_call_to_a_server_that_is_not_there_says_so(ivr: Ivr) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    refused(ivr("call", "--url", url, "--keys", "2"), f"cannot reach the line at {url}")
+
+
+def test_help_lists_only_the_lines_own_commands(ivr: Ivr) -> None:
+    ran = ivr("--help")
+    assert ran.status == 0, ran.said
+    commands = ran.out.split("Commands:")[1].split()
+    for flask_command in ("run", "shell", "routes"):
+        assert flask_command not in commands, ran.out
+    assert {"serve", "call", "calls", "check", "graph"} <= set(commands)
+
+
+def test_the_token_warning_comes_once_from_a_call_and_never_from_reading_records(ivr: Ivr) -> None:
+    ran = ivr("call", "--keys", "2,1,1,1", TWILIO_AUTH_TOKEN="")
+    assert ran.status == 0, ran.said
+    assert ran.said.count(TOKEN_WARNING) == 1, ran.said
+    assert TOKEN_WARNING not in ivr("calls", "list", TWILIO_AUTH_TOKEN="").said
+
+
+def test_serve_refuses_a_broken_config_naming_file_and_line(ivr: Ivr, tmp_path: Path) -> None:
+    override = tmp_path / "council.yaml"
+    override.write_text("office_hours:\n  weekly:\n    monday: ['9-5']\n", encoding="utf-8")
+    port = free_port()
+    ran = ivr("serve", "--port", str(port), "--workers", "1", IVR_CONFIG=str(override))
+    refused(ran, f"{override}:3: office_hours.weekly.monday[0]: '9-5'", "not starting")
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+
+
+def test_serve_refuses_a_missing_prompt(ivr: Ivr, tmp_path: Path) -> None:
+    prompts = copied_prompts(tmp_path, lambda sentences: sentences.pop("goodbye"))
+    ran = ivr("serve", "--port", str(free_port()), IVR_PROMPTS=str(prompts))
+    refused(ran, f"{prompts / 'en-GB.yaml'}:", "missing prompt 'goodbye'", "not starting")
+    refused(ivr("check", "--prompts", str(prompts)), "missing prompt 'goodbye'")
+
+
+def copied_prompts(tmp_path: Path, change: Callable[[dict[str, str]], object]) -> Path:
+    """A copy of prompts/, as an operator makes for IVR_PROMPTS, with its sentences changed."""
+    words = yaml.safe_load((ROOT / "prompts" / "en-GB.yaml").read_text(encoding="utf-8"))
+    change(words["sentences"])
+    prompts = tmp_path / "prompts"
+    prompts.mkdir()
+    (prompts / "en-GB.yaml").write_text(yaml.safe_dump(words), encoding="utf-8")
+    return prompts
+
+
+def test_serve_warns_of_the_local_token_once_for_all_its_workers(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ivr", "serve", "--port", str(port), "--workers", "2"],
+            cwd=tmp_path,
+            env=env | {"TWILIO_AUTH_TOKEN": ""},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_until_healthy(Served(f"http://127.0.0.1:{port}", process))
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+    said = log.read_text(encoding="utf-8")
+    assert said.count(TOKEN_WARNING) == 1, said
+
+
+def test_a_config_broken_while_serving_leaves_every_worker_answering(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """A worker restarted after its config was spoilt boots, and gives the checked numbers."""
+    override = tmp_path / "council.yaml"
+    override.write_text("contacts:\n  front_door: {number: '+441189746800'}\n", "utf-8")
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ivr", "serve", "--port", str(port), "--workers", "1"],
+        cwd=tmp_path,
+        env=env | {"IVR_CONFIG": str(override)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    served = Served(f"http://127.0.0.1:{port}", process)
+    try:
+        wait_until_healthy(served)
+        override.write_text("contacts: [front_door\n", "utf-8")
+        (worker,) = served.workers()
+        os.kill(worker, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while served.workers() in ([], [worker]) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        wait_until_healthy(served)
+        answer = requests.post(f"{served.url}/voice/fallback", data={"ErrorCode": "11200"})
+        assert answer.status_code == 200, answer.text
+        assert "<Dial" in answer.text and "+441189746800</Dial>" in answer.text, answer.text
+        assert process.poll() is None
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def test_a_copied_prompts_directory_changes_the_words(ivr: Ivr, tmp_path: Path) -> None:
+    """IVR_PROMPTS: an operator rewords the menu in a copy, and callers hear the copy."""
+    new = "Press 1 if a child may be at risk; press 2 for help deciding whether to share."
+    prompts = copied_prompts(tmp_path, lambda sentences: sentences.update(main_menu=new))
+    assert ivr("check", IVR_PROMPTS=str(prompts)).status == 0
+    assert ivr("check", "--prompts", str(prompts)).status == 0
+    ran = ivr("call", "--keys", "h", IVR_PROMPTS=str(prompts))
+    assert ran.status == 0, ran.said
+    assert f"line: {new}" in ran.out
+    assert ivr("call", "--keys", "h").out.count(new) == 0
+
+
+def test_a_port_in_use_is_refused_at_once(ivr: Ivr) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        refused(ivr("serve", "--port", str(port)), f"cannot listen on 127.0.0.1:{port}")
+
+
+def test_a_sqlite_file_that_cannot_be_opened_is_named(ivr: Ivr, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'no-such-folder' / 'ivr.sqlite3'}"
+    refused(ivr("calls", "list", IVR_DATABASE_URL=url), f"cannot open the SQLite database at {url}")
