@@ -5,11 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
-BENCH_CALLERS ?= 1,10,50,100
-BENCH_PACED_CALLERS ?= 1,10,50,100,200
-BENCH_SECONDS ?= 10
 BENCH_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
-BENCH_STAMP := $(VENV)/.bench-installed
 
 .PHONY: run test call check graph graph-readme bench dist clean
 
@@ -34,21 +30,12 @@ test: $(STAMP)  ## lint, then the whole suite on SQLite, and on PostgreSQL when 
 		IVR_TEST_DATABASE=postgres $(BIN)/python -m pytest; \
 	fi
 
-$(BENCH_STAMP): $(STAMP)
-	$(BIN)/pip install --quiet -e ".[dev,bench]"
-	touch $(BENCH_STAMP)
-
-bench: $(BENCH_STAMP)  ## the line under load on SQLite and PostgreSQL beside a bare Flask ceiling
-	$(BIN)/python -m benchmarks.load --callers $(BENCH_CALLERS) --seconds $(BENCH_SECONDS) \
-		--json benchmarks/results/sqlite-throughput.json
-	$(BIN)/python -m benchmarks.load --callers $(BENCH_CALLERS) --seconds $(BENCH_SECONDS) \
-		--database-url $(BENCH_POSTGRES_URL) --json benchmarks/results/postgresql-throughput.json
-	$(BIN)/python -m benchmarks.load --callers $(BENCH_PACED_CALLERS) --seconds $(BENCH_SECONDS) \
-		--think 1 --json benchmarks/results/sqlite-paced.json
-	$(BIN)/python -m benchmarks.load --callers $(BENCH_PACED_CALLERS) --seconds $(BENCH_SECONDS) \
-		--think 1 --database-url $(BENCH_POSTGRES_URL) --json benchmarks/results/postgresql-paced.json
-	$(BIN)/python -m benchmarks.plot benchmarks/results/sqlite-paced.json \
-		benchmarks/results/postgresql-paced.json --out benchmarks/latency.png
+bench: $(STAMP)  ## the line beside an honest bare-Flask ceiling on SQLite and PostgreSQL; its CPU profile
+	$(BIN)/python -m benchmarks.load --database sqlite --database $(BENCH_POSTGRES_URL) \
+		--json benchmarks/results/load.json
+	$(BIN)/python -m benchmarks.profile --json benchmarks/results/profile-sqlite.json
+	$(BIN)/python -m benchmarks.profile --database-url $(BENCH_POSTGRES_URL) \
+		--json benchmarks/results/profile-postgresql.json
 
 check: $(STAMP)
 	$(BIN)/ivr check

@@ -1,20 +1,31 @@
-"""Load on the line: signed whole calls on random paths, many callers at once, for a set time.
+"""The line under load beside an honest ceiling, in one run: throughput, latency and CPU.
 
-Starts `ivr serve` on the given database and the bare ceiling app (`benchmarks.ceiling`) under
-the same gunicorn settings, plays the same load against each at every level of concurrent
-callers, and reports webhooks/s, calls/s, webhook latency (p50/p95/p99), errors, and records
-lost (calls played whose record is missing or not closed in the database afterwards).
+1. The ceiling: the bare Flask app (`benchmarks.ceiling`) under every worker setting in
+   `--ceiling-settings`, flat out; the fastest is the ceiling for the rest of the run.
+2. The line: `ivr serve`'s options under every setting in `--line-settings`, flat out, on
+   each database, to find the fastest (what `ivr serve` should default to).
+3. Side by side, on each database, alternating: the best ceiling and the line at `ivr serve`'s
+   defaults, flat out (`--callers`) and paced (`--paced-callers`, a mean `--think` s pause
+   before each answer, as people listen before they press).
 
-    python -m benchmarks.load --database-url sqlite:////tmp/bench.sqlite3 --callers 1,10,50
+Every level reports webhooks/s, latency (p50/p95/p99), errors, records lost (calls played whose
+record is missing or not closed afterwards), and CPU per webhook: the server's (user+system time
+of the gunicorn master and its workers, from /proc), the load generator's own, PostgreSQL's
+backends serving the line, and what the rest of the machine used meanwhile.
+
+    python -m benchmarks.load --database sqlite --database postgresql://postgres@127.0.0.1:5432/test
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import platform
 import random
+import resource
+import secrets
 import socket
 import subprocess
 import sys
@@ -26,163 +37,154 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, bindparam, create_engine, make_url, select, text
+from sqlalchemy.pool import NullPool
 
+from benchmarks.caller import TOKEN, Caller, Tally
+from benchmarks.serve import Settings
 from ivr import db
 from ivr.models import Call
-from ivr.phone import DIAL_STATUSES, GatherSpec, HttpTransport, Phone, Reply
-from ivr.server import default_workers
+from ivr.server import options
 
 ROOT = Path(__file__).resolve().parent.parent
-TOKEN = "benchmark-token-not-a-secret"
-CALLER = "+447911123456"
-# Mostly real choices, some silence, "back", "again" and wrong keys, as people press them.
-KEYS = ["1", "2", "3", "1", "2", "3", "0", "9", "*", "", "7"]
+TICK = os.sysconf("SC_CLK_TCK")
 
 
-class RandomCaller:
-    """A caller pressing random keys after listening a while, hanging up after a few answers."""
-
-    def __init__(self, rng: random.Random, think: float) -> None:
-        self._rng = rng
-        self._left = rng.randint(2, 10)
-        self._think = think
-
-    def say(self, text: str) -> None:
-        """Nobody listens in a benchmark."""
-
-    def gather(self, gather: GatherSpec) -> str | None:
-        if self._left == 0:
-            return None
-        self._left -= 1
-        if self._think:
-            time.sleep(self._rng.uniform(0, 2 * self._think))
-        return self._rng.choice(KEYS)
-
-    def dial(self, number: str) -> str:
-        return self._rng.choice(DIAL_STATUSES)
+# --- CPU accounting from /proc ---------------------------------------------------------------
 
 
-class TimedTransport:
-    """HTTP that notes each webhook's latency and any answer Twilio would count as a failure."""
+def process_seconds(pid: int) -> float:
+    """User+system CPU seconds a process has used so far (all its threads); 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK
 
-    def __init__(self, latencies: list[float], failures: list[str]) -> None:
-        self._http = HttpTransport()
-        self._latencies = latencies
-        self._failures = failures
 
-    def post(self, url: str, params: dict[str, str], headers: dict[str, str]) -> Reply:
-        started = time.perf_counter()
-        reply = self._http.post(url, params, headers)
-        self._latencies.append(time.perf_counter() - started)
-        if reply.status not in (200, 204):
-            self._failures.append(f"{reply.status} from {url}")
-        return reply
+def tree(root: int) -> list[int]:
+    """A process and all its descendants (a gunicorn master and its workers)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (FileNotFoundError, ProcessLookupError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
 
-    def close(self) -> None:
-        self._http.close()
+
+def cpu_of(pids: list[int]) -> dict[int, float]:
+    return {pid: process_seconds(pid) for pid in pids}
+
+
+def used_since(before: dict[int, float], pids: list[int]) -> float:
+    """CPU used by `pids` since `before` was taken; a process new since then counts in full."""
+    return sum(process_seconds(pid) - before.get(pid, 0.0) for pid in pids)
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine has been busy (every core, every process) since boot."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle and iowait
+    return (sum(values[:8]) - idle) / TICK
+
+
+# --- The load --------------------------------------------------------------------------------
 
 
 @dataclass
 class Level:
-    """One run at one level of concurrent callers."""
+    """One measured run: a server under one load."""
 
+    server: str
+    settings: str
+    database: str | None
     callers: int
+    think_seconds: float
     seconds: float
     webhooks: int
     calls: int
     webhooks_per_second: float
-    calls_per_second: float
     p50_ms: float
     p95_ms: float
     p99_ms: float
     errors: int
     lost: int | None
+    server_cpu_ms_per_webhook: float
+    generator_cpu_ms_per_webhook: float
+    database_cpu_ms_per_webhook: float | None
+    server_cores: float
+    generator_cores: float
+    others_cores: float
 
 
 def percentile(ordered: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000 if ordered else 0.0
 
 
-def play(
-    base: str, callers: int, seconds: float, think: float, seed: int
-) -> tuple[Level, list[str]]:
-    """`callers` threads, each calling again as soon as its call ends, until time is up.
-
-    With `think` 0 every caller answers at once, which measures throughput; a real caller
-    listens for seconds between webhooks, which `think` (the mean pause) stands for.
-    """
-    latencies: list[float] = []
-    failures: list[str] = []
-    sids: list[str] = []
+def generate(port: int, callers: range, seconds: float, think: float, seed: int, out: Any) -> None:
+    """One generator process: a thread per caller, each ringing again until time is up."""
+    tally = Tally()
     deadline = time.monotonic() + seconds
+    start = resource.getrusage(resource.RUSAGE_SELF)
 
-    def caller(index: int) -> None:
-        rng = random.Random(seed * 1000 + index)
-        transport = TimedTransport(latencies, failures)
-        # Paced callers ring at their own moments, as people do, not all in the same instant.
-        time.sleep(rng.uniform(0, 2 * think))
+    def ring(index: int) -> None:
+        rng = random.Random(seed * 100_000 + index)
+        caller = Caller(port, rng, think, tally)
+        time.sleep(rng.uniform(0, 2 * think))  # paced callers ring at their own moments
         try:
             while time.monotonic() < deadline:
-                log = Phone(
-                    transport,
-                    f"{base}/voice/incoming",
-                    TOKEN,
-                    RandomCaller(rng, think),
-                    caller=CALLER,
-                ).call()
-                sids.append(log.call_sid)
-                failures.extend(e.text for e in log.events if e.kind == "error")
+                caller.call()
         finally:
-            transport.close()
+            caller.close()
 
-    started = time.monotonic()
-    threads = [threading.Thread(target=caller, args=(i,)) for i in range(callers)]
+    threads = [threading.Thread(target=ring, args=(i,)) for i in callers]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    elapsed = time.monotonic() - started
-    ordered = sorted(latencies)
-    level = Level(
-        callers=callers,
-        seconds=round(elapsed, 2),
-        webhooks=len(latencies),
-        calls=len(sids),
-        webhooks_per_second=round(len(latencies) / elapsed, 1),
-        calls_per_second=round(len(sids) / elapsed, 1),
-        p50_ms=round(percentile(ordered, 0.50), 1),
-        p95_ms=round(percentile(ordered, 0.95), 1),
-        p99_ms=round(percentile(ordered, 0.99), 1),
-        errors=len(failures),
-        lost=None,
-    )
-    for failure in failures[:5]:
-        print(f"  error: {failure}", file=sys.stderr)
-    return level, sids
+    end = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (end.ru_utime - start.ru_utime) + (end.ru_stime - start.ru_stime)
+    out.put((asdict(tally), cpu))
 
 
-def warm_up(base: str) -> None:
-    """A few unmeasured calls, so each worker's first connection and imports are not timed."""
-    play(base, callers=4, seconds=2, think=0, seed=-1)
+def play(
+    port: int, callers: int, seconds: float, think: float, processes: int, seed: int
+) -> tuple[Tally, float, float]:
+    """The load from `processes` generator processes; their tally, CPU seconds and wall time."""
+    context = multiprocessing.get_context("fork")
+    out = context.Queue()
+    share = [range(i, callers, processes) for i in range(processes)]
+    workers = [
+        context.Process(target=generate, args=(port, part, seconds, think, seed, out))
+        for part in share
+        if part
+    ]
+    started = time.monotonic()
+    for worker in workers:
+        worker.start()
+    tally, cpu = Tally(), 0.0
+    for _ in workers:
+        part, part_cpu = out.get()
+        tally.latencies += part["latencies"]
+        tally.sids += part["sids"]
+        tally.failures += part["failures"]
+        cpu += part_cpu
+    for worker in workers:
+        worker.join()
+    return tally, cpu, time.monotonic() - started
 
 
-def lost(database_url: str, sids: list[str]) -> int:
-    """Calls played whose record is missing, or was never closed by the status callback."""
-    engine = db.make_engine(database_url)
-    found = 0
-    try:
-        with engine.connect() as connection:
-            for start in range(0, len(sids), 500):
-                batch = sids[start : start + 500]
-                query = select(Call.call_sid).where(
-                    Call.call_sid.in_(batch), Call.status == "completed"
-                )
-                found += len(connection.execute(query).all())
-    finally:
-        engine.dispose()
-    return len(sids) - found
+# --- Servers and databases --------------------------------------------------------------------
 
 
 def free_port() -> int:
@@ -191,98 +193,258 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@dataclass
+class Running:
+    app: str
+    settings: Settings
+    port: int
+    pid: int
+    database: Database | None
+
+
 @contextmanager
-def server(command: list[str], env: dict[str, str], port: int) -> Iterator[str]:
-    """A server process, ready once its port accepts, stopped however the run ends."""
+def server(app: str, settings: Settings, database: Database | None) -> Iterator[Running]:
+    """A gunicorn server, ready once every worker answers, stopped however the run ends."""
+    port = free_port()
+    env = os.environ | {"PYTHONPATH": str(ROOT), "TWILIO_AUTH_TOKEN": TOKEN}
+    if database is not None:
+        env["IVR_DATABASE_URL"] = database.url
+    command = [sys.executable, "-m", "benchmarks.serve", app, "--port", str(port)]
     process = subprocess.Popen(
-        command, cwd=ROOT, env=os.environ | env | {"PYTHONPATH": str(ROOT)},
+        [*command, "--settings", str(settings)], cwd=ROOT, env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 60
         while True:
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{command} did not start")
+                raise RuntimeError(f"{app} under {settings} did not start")
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break
             except OSError:
                 time.sleep(0.2)
-        time.sleep(1)  # the port opens before every worker has booted
-        yield f"http://127.0.0.1:{port}"
+        while len(tree(process.pid)) < settings.workers + 1:
+            time.sleep(0.2)
+        running = Running(app, settings, port, process.pid, database)
+        play(port, callers=8, seconds=2, think=0, processes=1, seed=0)  # warm every worker
+        yield running
     finally:
         process.terminate()
         process.wait(timeout=30)
 
 
-def run(args: argparse.Namespace) -> dict[str, object]:
-    levels = [int(n) for n in args.callers.split(",")]
-    workers = ["--workers", str(args.workers)]
-    ours: list[Level] = []
-    ceiling: list[Level] = []
-    port = free_port()
-    line = [sys.executable, "-m", "ivr", "serve", "--port", str(port), *workers]
-    env = {"IVR_DATABASE_URL": args.database_url, "TWILIO_AUTH_TOKEN": TOKEN}
-    with server(line, env, port) as base:
-        warm_up(base)
-        for seed, callers in enumerate(levels):
-            level, sids = play(base, callers, args.seconds, args.think, seed)
-            level.lost = lost(args.database_url, sids)
-            ours.append(level)
-            print(f"line     {asdict(level)}", flush=True)
-    port = free_port()
-    bare = [sys.executable, "-m", "benchmarks.ceiling", "--port", str(port), *workers]
-    with server(bare, {}, port) as base:
-        warm_up(base)
-        for seed, callers in enumerate(levels):
-            level, _ = play(base, callers, args.seconds, args.think, seed)
-            ceiling.append(level)
-            print(f"ceiling  {asdict(level)}", flush=True)
+class Database:
+    """A database of the benchmark's own: a fresh SQLite file or a fresh PostgreSQL schema."""
+
+    def __init__(self, given: str) -> None:
+        if given == "sqlite":
+            self.name = "sqlite"
+            self.url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}"
+            self.schema: str | None = None
+        else:
+            self.name = "postgresql"
+            self.schema = f"bench_{secrets.token_hex(4)}"
+            self._admin = create_engine(
+                db.normalise_url(given), poolclass=NullPool, isolation_level="AUTOCOMMIT"
+            )
+            with self._admin.connect() as connection:
+                connection.execute(text(f"CREATE SCHEMA {self.schema}"))
+            url = make_url(db.normalise_url(given)).update_query_dict(
+                {"options": f"-csearch_path={self.schema}", "application_name": self.schema}
+            )
+            self.url = url.render_as_string(hide_password=False)
+        db.upgrade(self.url)
+        self.engine: Engine = db.make_engine(self.url)
+
+    def backends(self) -> list[int]:
+        """The PostgreSQL backends serving the line's connections (named for the schema)."""
+        if self.schema is None:
+            return []
+        query = text("SELECT pid FROM pg_stat_activity WHERE application_name = :name")
+        with self._admin.connect() as connection:
+            return [int(pid) for pid in connection.execute(query, {"name": self.schema}).scalars()]
+
+    def lost(self, sids: list[str]) -> int:
+        """Calls played whose record is missing, or was never closed by the status callback."""
+        query = select(Call.call_sid).where(
+            Call.call_sid.in_(bindparam("sids", expanding=True)), Call.status == "completed"
+        )
+        found = 0
+        with self.engine.connect() as connection:
+            for start in range(0, len(sids), 500):
+                found += len(connection.execute(query, {"sids": sids[start : start + 500]}).all())
+        return len(sids) - found
+
+    def drop(self) -> None:
+        self.engine.dispose()
+        if self.schema is not None:
+            with self._admin.connect() as connection:
+                connection.execute(text(f"DROP SCHEMA {self.schema} CASCADE"))
+            self._admin.dispose()
+
+
+def measure(
+    running: Running, callers: int, seconds: float, think: float, processes: int, seed: int
+) -> Level:
+    """One level against a running server, with every process's CPU counted around it."""
+    database = running.database
+    servers = tree(running.pid)
+    backends = database.backends() if database else []
+    server_before, backends_before = cpu_of(servers), cpu_of(backends)
+    machine_before = machine_busy_seconds()
+    tally, generator_cpu, elapsed = play(running.port, callers, seconds, think, processes, seed)
+    machine = machine_busy_seconds() - machine_before
+    server_cpu = used_since(server_before, tree(running.pid))
+    backends_cpu = used_since(backends_before, database.backends()) if database else 0.0
+    webhooks = max(len(tally.latencies), 1)
+    ordered = sorted(tally.latencies)
+    others = machine - server_cpu - generator_cpu - backends_cpu
+    level = Level(
+        server=running.app,
+        settings=str(running.settings),
+        database=database.name if database else None,
+        callers=callers,
+        think_seconds=think,
+        seconds=round(elapsed, 2),
+        webhooks=len(tally.latencies),
+        calls=len(tally.sids),
+        webhooks_per_second=round(len(tally.latencies) / elapsed, 1),
+        p50_ms=round(percentile(ordered, 0.50), 1),
+        p95_ms=round(percentile(ordered, 0.95), 1),
+        p99_ms=round(percentile(ordered, 0.99), 1),
+        errors=len(tally.failures),
+        lost=database.lost(tally.sids) if database else None,
+        server_cpu_ms_per_webhook=round(server_cpu * 1000 / webhooks, 3),
+        generator_cpu_ms_per_webhook=round(generator_cpu * 1000 / webhooks, 3),
+        database_cpu_ms_per_webhook=(
+            round(backends_cpu * 1000 / webhooks, 3) if database and database.schema else None
+        ),
+        server_cores=round(server_cpu / elapsed, 2),
+        generator_cores=round(generator_cpu / elapsed, 2),
+        others_cores=round(max(others, 0.0) / elapsed, 2),
+    )
+    for failure in tally.failures[:5]:
+        print(f"  error: {failure}", file=sys.stderr)
+    print(json.dumps(asdict(level)), flush=True)
+    return level
+
+
+# --- The run ---------------------------------------------------------------------------------
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    flat = {"callers": args.callers, "seconds": args.seconds, "think": 0.0}
+    paced = {"callers": args.paced_callers, "seconds": args.paced_seconds, "think": args.think}
+    processes = args.processes
+    defaults = Settings.of(options("127.0.0.1:0", 1) | {"workers": args.workers})
+    search: list[Level] = []
+    for settings in args.ceiling_settings:
+        with server("ceiling", settings, None) as running:
+            search.append(measure(running, **flat, processes=processes, seed=1))
+    best = max(search, key=lambda level: level.webhooks_per_second)
+    ceiling = Settings.parse(best.settings)
+    sweep: list[Level] = []
+    side_by_side: list[Level] = []
+    databases = [Database(given) for given in args.database]
+    try:
+        for database in databases:
+            for settings in args.line_settings:
+                with server("line", settings, database) as running:
+                    sweep.append(measure(running, **flat, processes=processes, seed=2))
+        for database in databases:
+            for load in (flat, paced):
+                with server("ceiling", ceiling, None) as running:
+                    side_by_side.append(measure(running, **load, processes=processes, seed=3))
+                with server("line", defaults, database) as running:
+                    side_by_side.append(measure(running, **load, processes=processes, seed=3))
+    finally:
+        for database in databases:
+            database.drop()
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.platform()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}",
         "command": " ".join(["python -m benchmarks.load", *sys.argv[1:]]),
-        "database": db.make_engine(args.database_url).dialect.name,
-        "workers": args.workers,
-        "think_seconds": args.think,
-        "line": [asdict(level) for level in ours],
-        "ceiling": [asdict(level) for level in ceiling],
+        "ceiling_settings": str(ceiling),
+        "line_defaults": str(defaults),
+        "search": [asdict(level) for level in search],
+        "sweep": [asdict(level) for level in sweep],
+        "side_by_side": [asdict(level) for level in side_by_side],
     }
 
 
-def report(result: dict[str, object]) -> str:
-    """A Markdown table: the line beside the ceiling at each level, and the ratio."""
-    rows = [
-        f"{result['database']}, {result['workers']} gunicorn workers, "
-        f"callers pause {result['think_seconds']} s on average before each answer",
-        "",
-        "| callers | webhooks/s | ceiling/s | ratio | calls/s | p50 ms | p95 ms | p99 ms "
-        "| ceiling p99 ms | errors | lost |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for ours, bare in zip(result["line"], result["ceiling"], strict=True):  # type: ignore[call-overload]
-        ratio = ours["webhooks_per_second"] / bare["webhooks_per_second"]
-        rows.append(
-            f"| {ours['callers']} | {ours['webhooks_per_second']} | {bare['webhooks_per_second']} "
-            f"| {ratio:.2f} | {ours['calls_per_second']} | {ours['p50_ms']} | {ours['p95_ms']} "
-            f"| {ours['p99_ms']} | {bare['p99_ms']} | {ours['errors']} | {ours['lost']} |"
+def report(result: dict[str, Any]) -> str:
+    """Markdown tables: the ceiling search, the line's sweep, and the side-by-side runs."""
+    columns = (
+        "| server | settings | db | callers | pause s | webhooks/s | p50 ms | p99 ms | errors "
+        "| lost | server CPU ms/webhook | generator CPU ms/webhook | PostgreSQL CPU ms/webhook "
+        "| cores: server / generator / others |\n|" + "---|" * 14
+    )
+
+    def row(level: dict[str, Any]) -> str:
+        return (
+            f"| {level['server']} | {level['settings']} | {level['database'] or '-'} "
+            f"| {level['callers']} | {level['think_seconds']} | {level['webhooks_per_second']} "
+            f"| {level['p50_ms']} | {level['p99_ms']} | {level['errors']} "
+            f"| {'-' if level['lost'] is None else level['lost']} "
+            f"| {level['server_cpu_ms_per_webhook']} | {level['generator_cpu_ms_per_webhook']} "
+            f"| {level['database_cpu_ms_per_webhook'] or '-'} | {level['server_cores']} / "
+            f"{level['generator_cores']} / {level['others_cores']} |"
         )
-    return "\n".join(rows)
+
+    parts = [f"Ceiling search (best: {result['ceiling_settings']})", "", columns]
+    parts += [row(level) for level in result["search"]]
+    parts += ["", "The line's worker settings, flat out", "", columns]
+    parts += [row(level) for level in result["sweep"]]
+    parts += ["", f"Side by side (line: `ivr serve` defaults, {result['line_defaults']})", ""]
+    parts += [columns] + [row(level) for level in result["side_by_side"]]
+    parts += ["", "| db | pause s | throughput ratio | server CPU ratio | line p99 ms |"]
+    parts.append("|---|---|---|---|---|")
+    pairs = zip(result["side_by_side"][::2], result["side_by_side"][1::2], strict=True)
+    for bare, line in pairs:
+        throughput = line["webhooks_per_second"] / bare["webhooks_per_second"]
+        cpu = line["server_cpu_ms_per_webhook"] / bare["server_cpu_ms_per_webhook"]
+        parts.append(
+            f"| {line['database']} | {line['think_seconds']} | {throughput:.2f} | {cpu:.2f} "
+            f"| {line['p99_ms']} |"
+        )
+    return "\n".join(parts)
+
+
+def settings_list(text: str) -> list[Settings]:
+    return [Settings.parse(part) for part in text.split(",")]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    default_db = f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}"
-    parser.add_argument("--database-url", default=default_db)
     parser.add_argument(
-        "--workers", type=int, default=default_workers(), help="as `ivr serve` (2 x cores + 1)"
+        "--database", action="append", help="sqlite, or a PostgreSQL URL; repeat for both"
     )
-    parser.add_argument("--callers", default="1,10,25,50,100", help="levels, comma-separated")
-    parser.add_argument("--seconds", type=float, default=10.0, help="per level")
-    parser.add_argument("--think", type=float, default=0.0, help="mean pause before answering")
+    parser.add_argument(
+        "--ceiling-settings",
+        type=settings_list,
+        default=settings_list("sync:2,sync:4,gthread:1x8,gthread:2x4,gthread:2x8"),
+    )
+    parser.add_argument(
+        "--line-settings",
+        type=settings_list,
+        default=settings_list("sync:3,sync:5,gthread:2x4,gthread:2x8"),
+    )
+    parser.add_argument("--workers", type=int, help="the line's worker count (`ivr serve`'s)")
+    parser.add_argument("--callers", type=int, default=50, help="flat-out callers")
+    parser.add_argument("--seconds", type=float, default=6.0, help="per flat-out level")
+    parser.add_argument("--paced-callers", type=int, default=200)
+    parser.add_argument("--paced-seconds", type=float, default=15.0)
+    parser.add_argument("--think", type=float, default=1.0, help="paced callers' mean pause")
+    parser.add_argument("--processes", type=int, default=2, help="load generator processes")
     parser.add_argument("--json", type=Path, help="write the figures here too")
     args = parser.parse_args()
+    args.database = args.database or ["sqlite"]
+    if args.workers is None:
+        from ivr.server import default_workers
+
+        args.workers = default_workers()
     result = run(args)
     print(report(result))
     if args.json:

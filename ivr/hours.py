@@ -69,29 +69,44 @@ def contact(config: Mapping[str, Any], key: str) -> Contact:
     return Contact(key=key, name=name, number=number, dial=dial)
 
 
+def office_schedule(config: Mapping[str, Any]) -> Schedule:
+    """The office hours, checked: what a line fixed for its life can keep."""
+    return _office_schedule(config)
+
+
 def office_open(config: Mapping[str, Any], at: datetime) -> bool:
     """Whether `at` is in office hours, counting bank holidays and closed dates."""
     return _office_schedule(config).is_open(at)
 
 
+def duty_key(config: Mapping[str, Any], in_hours: bool, *, adults: bool = False) -> str:
+    """The contact on duty in office hours (duty.in_hours) or out of them (duty.out_of_hours);
+    for an adult at risk, duty.adults_in_hours and duty.adults_out_of_hours."""
+    which = "in_hours" if in_hours else "out_of_hours"
+    if adults:
+        which = f"adults_{which}"
+    return str(_required(_required(config, "duty", ()), which, ("duty",)))
+
+
 def duty_now(config: Mapping[str, Any], at: datetime, *, adults: bool = False) -> Contact:
     """The contact answering at `at`: duty.in_hours in office hours, else duty.out_of_hours;
     for an adult at risk, duty.adults_in_hours and duty.adults_out_of_hours."""
-    which = "in_hours" if office_open(config, at) else "out_of_hours"
-    if adults:
-        which = f"adults_{which}"
-    key = _required(_required(config, "duty", ()), which, ("duty",))
-    return contact(config, key)
+    return contact(config, duty_key(config, office_open(config, at), adults=adults))
+
+
+def contact_schedule(config: Mapping[str, Any], key: str) -> Schedule | None:
+    """A contact's own hours, checked; None for a contact without hours, which never closes."""
+    entry = _contact_entry(config, key)
+    if "hours" not in entry:
+        return None
+    default_timezone = _office_schedule(config).timezone.key
+    return cached_schedule(
+        entry["hours"], ("contacts", key, "hours"), default_timezone=default_timezone
+    )
 
 
 def contact_open(config: Mapping[str, Any], key: str, at: datetime) -> bool:
     """Whether a contact is open at `at` by its own hours; one without hours never closes."""
     require_aware(at)
-    entry = _contact_entry(config, key)
-    if "hours" not in entry:
-        return True
-    default_timezone = _office_schedule(config).timezone.key
-    schedule = cached_schedule(
-        entry["hours"], ("contacts", key, "hours"), default_timezone=default_timezone
-    )
-    return schedule.is_open(at)
+    schedule = contact_schedule(config, key)
+    return schedule is None or schedule.is_open(at)

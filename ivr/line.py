@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import phonenumbers
 
 from ivr import hours, spoken_hours
+from ivr.schedule import require_aware
 from ivr.speech import SpeechMatcher, matcher_for
 
 Clock = Callable[[], datetime]
+T = TypeVar("T")
 
 
 def utc_now() -> datetime:
@@ -64,9 +66,11 @@ class Line:
     prompts: Mapping[str, Any]
     clock: Clock = utc_now
     speech: SpeechMatcher = field(init=False)
+    memo: dict[Hashable, Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "speech", matcher_for(self.prompts["speech"], self.config))
+        object.__setattr__(self, "memo", {})
 
     @property
     def max_tries(self) -> int:
@@ -83,11 +87,27 @@ class Line:
         """The key that spoken words stand for on this step, or None to ask again."""
         return self.speech.key_for(step, words, confidence)
 
-    def duty_now(self, at: datetime) -> hours.Contact:
-        return hours.duty_now(self.config, at)
+    def fixed(self, key: Hashable, work: Callable[[], T]) -> T:
+        """What the config gives, worked out once: a line's config is fixed for its life.
+
+        Only config-derived facts are kept (schedules, contacts, hours and numbers as spoken),
+        never anything about a call. A failure is not kept, so a bad config fails every time.
+        """
+        try:
+            return self.memo[key]  # type: ignore[no-any-return]
+        except KeyError:
+            value = self.memo[key] = work()
+            return value
+
+    def duty_now(self, at: datetime, *, adults: bool = False) -> hours.Contact:
+        open_now = self.office_open(at)
+        key = ("duty", open_now, adults)
+        return self.contact(
+            self.fixed(key, lambda: hours.duty_key(self.config, open_now, adults=adults))
+        )
 
     def adult_duty_now(self, at: datetime) -> hours.Contact:
-        return hours.duty_now(self.config, at, adults=True)
+        return self.duty_now(at, adults=True)
 
     def contact_for(self, role: str, at: datetime) -> hours.Contact:
         """Whom a transfer dials: a duty team on call now, or a contact by its own name."""
@@ -107,13 +127,16 @@ class Line:
         return any(channels.get(kind) for kind in ("sms", "email"))
 
     def contact(self, key: str) -> hours.Contact:
-        return hours.contact(self.config, key)
+        return self.fixed(("contact", key), lambda: hours.contact(self.config, key))
 
     def contact_open(self, key: str, at: datetime) -> bool:
-        return hours.contact_open(self.config, key, at)
+        schedule = self.fixed(("schedule", key), lambda: hours.contact_schedule(self.config, key))
+        return schedule is None or schedule.is_open(require_aware(at))
 
     def office_open(self, at: datetime) -> bool:
-        return hours.office_open(self.config, at)
+        return self.fixed(("schedule", None), lambda: hours.office_schedule(self.config)).is_open(
+            at
+        )
 
     def hints(self, step: str) -> str:
         """Phrases for Twilio's speech recogniser: this step's own vocabulary, no other's."""
@@ -127,6 +150,8 @@ class Words(dict[str, str]):
         super().__init__(known)
         self.line = line
         self.at = at
+        # The caller's own number, parsed only if a sentence reads it back (caller_number).
+        self.caller: str | None = None
 
     def __missing__(self, name: str) -> str:
         value = self._work_out(name)
@@ -137,11 +162,20 @@ class Words(dict[str, str]):
         line, at = self.line, self.at
         if name == "service_name":
             return str(line.config["service_name"])
+        if name == "caller_number":
+            return speak_number(self.caller or "")
         if name == "office_hours":
-            return spoken_hours.describe_weekly(line.config["office_hours"], line.prompts["hours"])
+            section = line.config["office_hours"]
+            return line.fixed(
+                ("spoken", name),
+                lambda: spoken_hours.describe_weekly(section, line.prompts["hours"]),
+            )
         if name == "nspcc_hours":
             section = line.config["contacts"]["nspcc"]["hours"]
-            return spoken_hours.describe_weekly(section, line.prompts["hours"])
+            return line.fixed(
+                ("spoken", name),
+                lambda: spoken_hours.describe_weekly(section, line.prompts["hours"]),
+            )
         who, _, what = name.rpartition("_")
         duty = line.config["duty"]
         if who in ("duty", "adult_duty"):
@@ -151,5 +185,5 @@ class Words(dict[str, str]):
         if what == "name":
             return contact.name
         if what == "number":
-            return speak_number(contact.number)
+            return line.fixed(("spoken", contact.number), lambda: speak_number(contact.number))
         raise KeyError(name)

@@ -8,7 +8,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from ivr.callflow import CallFlow, Notice
 from ivr.flow import Say
-from ivr.line import Line, Words, speak_number, spell
+from ivr.line import Line, Words, spell
 
 UrlFor = Callable[..., str]
 # Notices said before a prompt heard again; "*" brings the prompt back with nothing before it.
@@ -30,8 +30,8 @@ def sentences(flow: CallFlow, says: Iterable[Say], words: Words) -> list[str]:
 
 def words_for(flow: CallFlow) -> Words:
     call, line = flow.call, flow.line
-    known = {"reference": spell(call.reference), "caller_number": speak_number(call.caller or "")}
-    words = Words(line, flow.now, **known)
+    words = Words(line, flow.now, reference=spell(call.reference))
+    words.caller = call.caller  # read aloud only by the prompts that offer a call back
     if call.transfer_to:
         contact = line.contact(call.transfer_to)
         words["transfer_name"] = contact.name

@@ -71,7 +71,7 @@ def play_paths(line: Line, rng: random.Random, count: int) -> list[Path]:
                     break
                 offsets.append(offset)
             records.close(call, start + timedelta(seconds=offset + 5), None)
-            session.flush()
+            records.save(session)
             steps = [
                 (s.step, s.input, s.kind, offsets[s.seq])
                 for s in session.scalars(select(Step).where(Step.call_id == call.id))

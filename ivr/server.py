@@ -43,20 +43,31 @@ class Server(BaseApplication):  # type: ignore[misc]
         return app
 
 
+# Threads per worker: a thread waiting on the database leaves the core to another.
+THREADS = 8
+
+
 def default_workers() -> int:
-    """gunicorn's own advice, (2 x cores) + 1: while one worker waits on the database, another
-    has the core. On 2 cores, 2 workers reached about half the bare ceiling and 3 to 5 workers
-    0.54 to 0.65 (benchmarks/RESULTS.md).
+    """One gthread worker per core, each with THREADS threads: the fastest setting measured.
+
+    On 2 cores, with the line's CPU per webhook at its lowest, gthread workers answered each
+    webhook with about a third less server CPU than sync workers, and 5 sync workers (the
+    former default, gunicorn's 2 x cores + 1) were the slowest (benchmarks/RESULTS.md).
     """
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return 2 * (cores or 1) + 1
+    return cores or 1
 
 
 def options(bind: str, workers: int) -> dict[str, Any]:
-    """gunicorn's settings for the line; the benchmark's ceiling app runs under the same."""
+    """gunicorn's settings for the line."""
     return {
         "bind": bind,
         "workers": workers,
+        "worker_class": "gthread",
+        "threads": THREADS,
+        # Each webhook on a connection of its own, as with sync workers: a connection kept open
+        # to a worker that then dies or restarts would fail the next webhook sent on it.
+        "keepalive": 0,
         "accesslog": "-",
         # Twilio gives up after 15 s; a worker stuck longer than that helps no caller.
         "timeout": 20,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
+import hmac
+from functools import lru_cache
+from urllib.parse import quote, urlparse
 
 from flask import Request, current_app
-from twilio.request_validator import RequestValidator
+from twilio.request_validator import RequestValidator, add_port, remove_port
 
 
 def signed_url(request: Request) -> str:
@@ -20,10 +22,25 @@ def signed_url(request: Request) -> str:
     return base.rstrip("/") + raw
 
 
+@lru_cache(maxsize=4)
+def validator(token: str) -> RequestValidator:
+    return RequestValidator(token)
+
+
 def is_valid(request: Request) -> bool:
-    """Whether the request carries a valid X-Twilio-Signature for this account's token."""
+    """Whether the request carries a valid X-Twilio-Signature for this account's token.
+
+    The same test as twilio's `RequestValidator.validate` (HMAC-SHA1 of the URL and sorted form,
+    accepted with the URL's port or without it), but the form with the port is only signed when
+    the form without it did not match: one HMAC per genuine webhook instead of two.
+    """
     signature = request.headers.get("X-Twilio-Signature", "")
     if not signature:
         return False
-    validator = RequestValidator(current_app.config["TWILIO_AUTH_TOKEN"])
-    return bool(validator.validate(signed_url(request), request.form, signature))
+    check = validator(current_app.config["TWILIO_AUTH_TOKEN"])
+    url = urlparse(signed_url(request))
+    given = signature.encode()
+    return any(
+        hmac.compare_digest(check.compute_signature(candidate, request.form).encode(), given)
+        for candidate in dict.fromkeys((remove_port(url), add_port(url)))
+    )

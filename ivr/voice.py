@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, g, request, url_for
@@ -21,6 +23,7 @@ from ivr.render import render, whisper
 from ivr.safe import safe_guidance
 from ivr.speech import confidence_of
 from ivr.terminal import shown
+from ivr.twiml import to_text
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 log = logging.getLogger(__name__)
@@ -28,6 +31,7 @@ log = logging.getLogger(__name__)
 CALL_SID = re.compile(r"[A-Za-z0-9]{2,64}")
 REFERENCE = re.compile(r"[0-9]{6,12}")
 TERMINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+T = TypeVar("T")
 
 
 def the_line() -> Line:
@@ -35,12 +39,23 @@ def the_line() -> Line:
 
 
 def twiml(response: VoiceResponse) -> Response:
-    return Response(str(response), mimetype="text/xml")
+    return Response(to_text(response), mimetype="text/xml")
 
 
 def note(call: Call, **more: str | bool | None) -> None:
     """What this webhook did to the call, for its log line (ivr.logs) and metrics (ivr.metrics)."""
     g.log_fields = {"state": call.state, "outcome": call.outcome, **more}
+
+
+def recorded(work: Callable[[Session], T]) -> T:
+    """A webhook's transaction: `work`, then what it changed written by `records.save`."""
+
+    def run(session: Session) -> T:
+        done = work(session)
+        records.save(session)
+        return done
+
+    return db.write(run)
 
 
 def call_sid() -> str:
@@ -97,7 +112,7 @@ def incoming() -> Response:
         note(call)
         return CallFlow(call, line, now)
 
-    return twiml(render(db.write(open_call), None, url_for))
+    return twiml(render(recorded(open_call), None, url_for))
 
 
 def load_flow(session: Session, sid: str, line: Line, now: datetime) -> CallFlow | None:
@@ -127,7 +142,7 @@ def gather() -> Response:
         note(flow.call, input=flow.input_kind)
         return flow, notice
 
-    flow, notice = db.write(answer)
+    flow, notice = recorded(answer)
     if flow is None:
         return twiml(safe_guidance(line))
     return twiml(render(flow, notice, url_for))
@@ -150,7 +165,7 @@ def dial() -> Response:
         note(flow.call, input="dial", transfer=flow.call.transfer_status if recorded else None)
         return flow
 
-    flow = db.write(record_transfer)
+    flow = recorded(record_transfer)
     if flow is None:
         return twiml(safe_guidance(line))
     return twiml(render(flow, None, url_for))
@@ -177,7 +192,7 @@ def status() -> tuple[str, int]:
         records.close(call, line.clock(), seconds)
         note(call, closed=first)
 
-    db.write(close)
+    recorded(close)
     return "", 204
 
 

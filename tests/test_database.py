@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine, func, insert, inspect, select
 
-from ivr import db
+from ivr import db, records
 from ivr.models import Call, Step
 
 
@@ -90,3 +90,18 @@ def test_plain_postgresql_urls_use_psycopg_3() -> None:
     assert db.normalise_url(url) == "postgresql+psycopg://postgres@127.0.0.1:5432/test"
     assert db.make_engine(url).dialect.driver == "psycopg"
     assert db.normalise_url("sqlite:///x.sqlite3") == "sqlite:///x.sqlite3"
+
+
+def test_a_call_changed_but_never_saved_fails_its_transaction_instead_of_losing_the_change(
+    app, call
+) -> None:
+    sid = call("2", "h").log.call_sid
+
+    def forget_to_save(session) -> None:
+        records.load(session, sid, lock=True).state = "goodbye"  # type: ignore[union-attr]
+
+    with app.app_context():
+        with pytest.raises(RuntimeError, match="changed but not saved"):
+            db.write(forget_to_save)
+        with db.reading() as session:
+            assert session.scalar(select(Call.state).where(Call.call_sid == sid)) != "goodbye"

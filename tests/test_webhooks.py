@@ -180,3 +180,14 @@ def test_the_token_is_never_a_default(tmp_path, monkeypatch) -> None:
     first = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/a.db"})
     assert first.config["TWILIO_AUTH_TOKEN"] != TOKEN
     assert len(first.config["TWILIO_AUTH_TOKEN"]) >= 32
+
+
+@pytest.mark.parametrize(
+    "signed_as", ["http://localhost/voice/incoming", "http://localhost:80/voice/incoming"]
+)
+def test_a_signature_over_the_url_with_or_without_its_port_is_accepted(client, signed_as) -> None:
+    form = {"CallSid": SID, "From": "+447911123456"}
+    headers = {"X-Twilio-Signature": sign(signed_as, form)}
+    assert client.post("/voice/incoming", data=form, headers=headers).status_code == 200
+    headers = {"X-Twilio-Signature": sign(signed_as.replace("incoming", "gather"), form)}
+    assert client.post("/voice/incoming", data=form, headers=headers).status_code == 403

@@ -29,6 +29,7 @@ from ivr.review import (  # noqa: F401
 from ivr.review.auth import login_manager
 from ivr.review.blueprint import bp
 from ivr.review.cli import users
+from ivr.review.cookies import ReviewSessions
 
 __all__ = ["bp", "init_app", "users"]
 
@@ -59,6 +60,7 @@ def init_app(app: Flask) -> None:
         app.config["REMEMBER_COOKIE_SECURE"] = True
     # Only the review area's forms are checked: Twilio's webhooks carry a signature instead.
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    app.session_interface = ReviewSessions()
     guard.install()
     # Before the blueprint is registered, so its `<int:...>` rules are built with it.
     app.url_map.converters["int"] = RowId

@@ -1,0 +1,55 @@
+"""A webhook's trips to the database: a change that adds a query to every webhook shows up here.
+
+Counted with SQLAlchemy's events: every statement sent (`before_cursor_execute`) and every
+commit. On PostgreSQL each is a round trip, and psycopg sends one BEGIN before the first
+statement; on SQLite, BEGIN IMMEDIATE is one of the statements (`ivr.db._sqlite_begin`).
+benchmarks/RESULTS.md has the profile that settled these numbers.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event
+
+from tests.conftest import CALLER, signed_post
+
+SID = "CA" + "ef" * 16
+# Statements per kind of webhook, on each database (each also commits once).
+STATEMENTS = {
+    "sqlite": {"incoming": 3, "gather": 4, "dial": 4, "status": 3},
+    "postgresql": {"incoming": 2, "gather": 3, "dial": 3, "status": 2},
+}
+
+
+def test_each_kind_of_webhook_makes_the_trips_the_profile_settled_on(
+    app: Flask, client: FlaskClient
+) -> None:
+    engine = app.extensions["ivr.engine"]
+    sent: Counter[str] = Counter()
+
+    def statement(*_args: object) -> None:
+        sent["statements"] += 1
+
+    def commit(*_args: object) -> None:
+        sent["commits"] += 1
+
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", commit)
+
+    def trips(path: str, **form: str) -> dict[str, int]:
+        sent.clear()
+        answered = signed_post(client, path, CallSid=SID, From=CALLER, **form)
+        assert answered.status_code in (200, 204), answered.get_data(as_text=True)
+        return dict(sent)
+
+    made = {
+        "incoming": trips("/voice/incoming"),
+        "gather": trips("/voice/gather?n=0", Digits="0"),  # 0: put through to a person
+        "dial": trips("/voice/dial?n=1", DialCallStatus="completed"),
+        "status": trips("/voice/status", CallStatus="completed", CallDuration="42"),
+    }
+    expected = STATEMENTS[engine.dialect.name]
+    assert made == {kind: {"statements": n, "commits": 1} for kind, n in expected.items()}
