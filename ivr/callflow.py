@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session
 from transitions import EventData
 
 from ivr import records
@@ -111,7 +111,7 @@ class CallFlow:
     @property
     def session(self) -> Session:
         """The webhook's own transaction: messages are queued in it, or not at all."""
-        found = object_session(self.call)
+        found = records.session_of(self.call)
         if found is None:
             raise RuntimeError("a call's flow needs the call loaded from the database")
         return found

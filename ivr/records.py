@@ -166,12 +166,18 @@ def add_step(call: Call, step: str, given: str, kind: str, at: datetime) -> None
     call.step_count += 1
 
 
+def session_of(call: Call) -> Session | None:
+    """The transaction a call was loaded in, whether it came by a prebuilt read or the ORM."""
+    record = found(call)
+    return record.session if record is not None else object_session(call)
+
+
 def last_step(call: Call) -> Step | None:
     """The latest answer recorded, read alone so a webhook never loads the whole list."""
     record = found(call)
     if record is not None and record.steps:
         return Step(**record.steps[-1])
-    session = record.session if record is not None else object_session(call)
+    session = session_of(call)
     if session is None or not call.step_count:
         return None
     query = select(Step).where(Step.call_id == call.id, Step.seq == call.step_count - 1)
