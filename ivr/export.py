@@ -95,7 +95,7 @@ def inert(value: Any) -> Any:
     """A cell a spreadsheet shows as text, never runs: a caller chooses their number's text.
 
     OWASP's advice: a cell that starts like a formula gets a leading apostrophe, which Excel and
-    LibreOffice read as "this is text" (so `+447911123456` also keeps its plus sign).
+    LibreOffice read as "this is text" (so an E.164 caller number also keeps its plus sign).
     """
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value

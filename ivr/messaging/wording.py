@@ -39,7 +39,7 @@ def load(directory: Traversable) -> Mapping[str, Any]:
 
 
 def as_dialled(number: str | None) -> str:
-    """The number the way the team would dial it from a UK phone: "07911 123456"."""
+    """The number the way the team would dial it from a UK phone, in national form."""
     try:
         parsed = phonenumbers.parse(number or "", "GB")
     except phonenumbers.NumberParseException:

@@ -21,7 +21,7 @@ CALL_ONLY = {
 
 
 def written_number(number: str) -> str:
-    """A number as written for people: "0118 908 8002"; short codes such as 101 as they are."""
+    """A number as written for people, in national form and groups; short codes as they are."""
     try:
         parsed = phonenumbers.parse(number, "GB")
     except phonenumbers.NumberParseException:
