@@ -23,6 +23,7 @@ from ivr.check.located import KeyPath, Located, Problem
 from ivr.check.sections import text_problem, unknown_keys
 from ivr.config import prompts_dir
 from ivr.flow import ADVICE_OUTCOMES, LESSER_OUTCOMES
+from ivr.line import example_number
 from ivr.messaging.models import CHANNELS
 from ivr.messaging.outbox import NEVER_CALLS_BACK
 from ivr.messaging.senders import SMTP_PORTS
@@ -122,7 +123,8 @@ def check_addresses(config: Located, path: KeyPath, channel: str, listed: Any) -
 
 
 def example(channel: str) -> str:
-    return '"+447400123456"' if channel == "sms" else '"duty@example.org"'
+    """A well-formed address of the channel's kind that belongs to no one."""
+    return f'"{example_number()}"' if channel == "sms" else '"duty@example.org"'
 
 
 def address_problem(channel: str, address: Any) -> str | None:
