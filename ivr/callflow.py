@@ -96,12 +96,8 @@ class CallFlow:
 
     def callback_offered(self, _event: EventData | None = None) -> bool:
         """Only a duty team with a call-back channel, and only to a number that can be rung."""
-        team = self.call.transfer_to
-        return (
-            team is not None
-            and self.line.is_duty_team(team)
-            and self.line.has_callback_channel(team)
-            and dialable(self.call.caller)
+        return outbox.can_call_back(self.line.config, self.call.transfer_to) and dialable(
+            self.call.caller
         )
 
     def advice_text_offered(self, _event: EventData | None = None) -> bool:

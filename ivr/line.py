@@ -117,15 +117,6 @@ class Line:
             return self.adult_duty_now(at)
         return self.contact(role)
 
-    def is_duty_team(self, key: str) -> bool:
-        """Whether a contact answers as a duty team at some hour (not the NSPCC, not 101)."""
-        return key in self.config["duty"].values()
-
-    def has_callback_channel(self, key: str) -> bool:
-        """Whether call-back requests for this team can reach anyone (contacts.<key>.callbacks)."""
-        channels = self.config["contacts"].get(key, {}).get("callbacks") or {}
-        return any(channels.get(kind) for kind in ("sms", "email"))
-
     def contact(self, key: str) -> hours.Contact:
         return self.fixed(("contact", key), lambda: hours.contact(self.config, key))
 
