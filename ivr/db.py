@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import threading
+import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,6 +25,10 @@ T = TypeVar("T")
 # Rows one maintenance transaction changes (purging, closing stale calls): small enough that a
 # live call's webhook waiting on the same table is never held long.
 BATCH = 500
+# How long a writer waits for SQLite's write lock, in this process's turn or in SQLite's own.
+BUSY_SECONDS = 5
+# SQLAlchemy's own default: what a process with a thread or two needs (`ivr serve` sets more).
+POOL_SIZE = 5
 
 
 def normalise_url(url: str) -> str:
@@ -31,22 +39,32 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, pool_size: int = POOL_SIZE) -> Engine:
     """An engine tuned so that a stuck database fails fast instead of holding a caller.
 
     `hide_parameters` keeps callers' numbers out of error messages, and so out of the logs.
     Connections are not pinged before each use (a round trip on every webhook); `write` runs a
     transaction again when its connection turns out to have died instead.
+
+    `pool_size` connections are kept open: a process answering with more threads than that
+    opens a connection in the middle of a webhook whenever they are all busy, and closes it
+    after (on PostgreSQL a backend started and stopped for one webhook, milliseconds each).
     """
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 5}, hide_parameters=True)
+        engine = create_engine(
+            url,
+            connect_args={"timeout": BUSY_SECONDS},
+            hide_parameters=True,
+            pool_size=pool_size,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     engine = create_engine(
         url,
         hide_parameters=True,
+        pool_size=pool_size,
         pool_timeout=5,
         connect_args={"connect_timeout": 5},
     )
@@ -75,7 +93,7 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
     cursor.close()
 
 
@@ -106,10 +124,80 @@ def downgrade(url: str, revision: str) -> None:
     command.downgrade(alembic_config(url), revision)
 
 
+class WriterTurn:
+    """The line's writers take SQLite's write lock one at a time, queued without polling.
+
+    SQLite lets one writer in and makes the others poll: its busy handler sleeps 1, 2, 5 … up to
+    100 ms between tries, so writers queueing for the lock wait hundreds of milliseconds while
+    it stands free. Here the threads of a process queue on a lock of its own, and the one at the
+    front waits for the other processes' writers on an advisory lock of a file beside the
+    database (`flock`), retried every WAIT_STEP: the next writer starts within a fraction of a
+    millisecond of the last commit. Both waits are bounded like SQLite's own (BUSY_SECONDS), and
+    a process that dies lets go of its file lock with it. Writers that do not come through here
+    (another program opening the file) are still settled by SQLite's busy handler.
+    """
+
+    WAIT_STEP = 0.0005
+
+    def __init__(self, lock_file: Path | None) -> None:
+        self._threads = threading.Lock()
+        self._lock_file = lock_file
+        self._handle: tuple[int, int] | None = None  # (process id, file descriptor)
+
+    def _descriptor(self) -> int | None:
+        """This process's own open file: a descriptor inherited across fork shares its lock."""
+        if self._lock_file is None:
+            return None
+        if self._handle is None or self._handle[0] != os.getpid():
+            fd = os.open(self._lock_file, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._handle = (os.getpid(), fd)
+        return self._handle[1]
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        deadline = time.monotonic() + BUSY_SECONDS
+        if not self._threads.acquire(timeout=BUSY_SECONDS):
+            raise TimeoutError(f"no turn to write to the database within {BUSY_SECONDS} s")
+        try:
+            fd = self._descriptor()
+            if fd is not None:
+                self._wait_for_file(fd, deadline)
+            try:
+                yield
+            finally:
+                if fd is not None:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
+
+    def _wait_for_file(self, fd: int, deadline: float) -> None:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(
+                        f"no turn to write to the database within {BUSY_SECONDS} s"
+                    ) from None
+                time.sleep(self.WAIT_STEP)
+
+
+def writer_turn(engine: Engine) -> Callable[[], AbstractContextManager[None]]:
+    """SQLite's writers queue for their turn (WriterTurn); PostgreSQL locks rows, not files."""
+    if engine.dialect.name != "sqlite":
+        return nullcontext
+    database = engine.url.database
+    in_memory = not database or database == ":memory:" or database.startswith("file::memory:")
+    return WriterTurn(None if in_memory else Path(f"{database}-writer"))
+
+
 def init_app(app: Flask) -> None:
     """Give the app its engine, a session factory for reading and one for writing."""
-    engine = make_engine(app.config["DATABASE_URL"])
+    pool_size = app.config.get("DATABASE_POOL_SIZE", POOL_SIZE)
+    engine = make_engine(app.config["DATABASE_URL"], pool_size)
     app.extensions["ivr.engine"] = engine
+    app.extensions["ivr.writer_turn"] = writer_turn(engine)
     app.extensions["ivr.sessions"] = sessionmaker(engine, expire_on_commit=False)
     app.extensions["ivr.writers"] = sessionmaker(
         engine.execution_options(**{WRITES: True}), expire_on_commit=False
@@ -120,7 +208,7 @@ def init_app(app: Flask) -> None:
 def session() -> Iterator[Session]:
     """A writing session that commits on success and rolls back on any error."""
     factory: sessionmaker[Session] = current_app.extensions["ivr.writers"]
-    with factory() as db, db.begin():
+    with current_app.extensions["ivr.writer_turn"](), factory() as db, db.begin():
         yield db
 
 

@@ -35,7 +35,7 @@ class Server(BaseApplication):  # type: ignore[misc]
         a worker that failed to boot would take gunicorn, and so the whole line, down. Every
         call then gets the safe guidance with the duty numbers `ivr serve` checked (ivr.safe).
         """
-        app = create_app({"LAST_KNOWN_LINE": self.checked})
+        app = create_app({"LAST_KNOWN_LINE": self.checked, "DATABASE_POOL_SIZE": POOL_SIZE})
         line = app.extensions["ivr.line"]
         if isinstance(line, UnreadableLine):
             log.error("every call gets the safe guidance: %s", line.problem)
@@ -45,6 +45,8 @@ class Server(BaseApplication):  # type: ignore[misc]
 
 # Threads per worker: a thread waiting on the database leaves the core to another.
 THREADS = 8
+# A pooled connection kept open for each of a worker's threads (ivr.db.make_engine).
+POOL_SIZE = THREADS
 
 
 def default_workers() -> int:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import fcntl
 import io
 import os
 import signal
 import sqlite3
+import threading
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -119,6 +125,67 @@ def test_sqlite_locked_then_released(make_app: AppFactory, tmp_path: Any) -> Non
     assert PhoneCall(app, ["2", "3"]).record["outcome"] == "seek_advice"
     assert signed_post(client, "/voice/incoming", CallSid="CAlock").status_code == 200
     assert record_of(app, "CAlock")["status"] == "in_progress"
+
+
+@contextmanager
+def another_process_writing(database: Path) -> Iterator[int]:
+    """The write turn held as another worker process of the line holds it (ivr.db.WriterTurn).
+
+    flock is per open file, so a descriptor of this test's own stands for the other process.
+    """
+    fd = os.open(f"{database}-writer", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def test_sqlite_a_webhook_waits_for_another_workers_write(
+    make_app: AppFactory, tmp_path: Any
+) -> None:
+    path = tmp_path / "turns.sqlite3"
+    db.upgrade(f"sqlite:///{path}")
+    app = make_app({"DATABASE_URL": f"sqlite:///{path}"})
+    with another_process_writing(path) as fd:
+        threading.Timer(0.5, fcntl.flock, (fd, fcntl.LOCK_UN)).start()
+        response, seconds = timed(
+            lambda: signed_post(app.test_client(), "/voice/incoming", CallSid="CAturn")
+        )
+    assert response.status_code == 200
+    assert seconds >= 0.5
+    assert record_of(app, "CAturn")["status"] == "in_progress"
+    assert PhoneCall(app, ["2", "3"]).never_hears("safe_guidance").record["outcome"] == (
+        "seek_advice"
+    )
+
+
+def test_sqlite_a_write_turn_that_never_comes_gives_the_safe_guidance(
+    make_app: AppFactory, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(db, "BUSY_SECONDS", 0.3)
+    path = tmp_path / "stuck.sqlite3"
+    db.upgrade(f"sqlite:///{path}")
+    app = make_app({"DATABASE_URL": f"sqlite:///{path}"})
+    client = app.test_client()
+    with another_process_writing(path):
+        response, seconds = timed(lambda: signed_post(client, "/voice/incoming", CallSid="CAx"))
+        assert_safe_guidance(app, response, seconds)
+    assert PhoneCall(app, ["2", "3"]).never_hears("safe_guidance").record["outcome"] == (
+        "seek_advice"
+    )
+
+
+def test_sqlite_threads_of_one_worker_write_in_turn(make_app: AppFactory, tmp_path: Any) -> None:
+    """Sixteen calls answered at once by one process: every one recorded, none given 999 advice."""
+    path = tmp_path / "threads.sqlite3"
+    db.upgrade(f"sqlite:///{path}")
+    app = make_app({"DATABASE_URL": f"sqlite:///{path}"})
+    with ThreadPoolExecutor(16) as pool:
+        calls = list(pool.map(lambda _: PhoneCall(app, ["2", "3"]), range(16)))
+    assert [call.never_hears("safe_guidance").record["outcome"] for call in calls] == (
+        ["seek_advice"] * 16
+    )
 
 
 class KillsWorkers(ScriptedAnswerer):
