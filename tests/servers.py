@@ -46,9 +46,15 @@ class Served:
 
 @contextmanager
 def serving(
-    database_url: str, workers: int = 2, env: dict[str, str] | None = None
+    database_url: str,
+    workers: int = 2,
+    env: dict[str, str] | None = None,
+    stdout: Path | None = None,
 ) -> Iterator[Served]:
-    """`ivr serve` on a free port against `database_url`, stopped however the test ends."""
+    """`ivr serve` on a free port against `database_url`, stopped however the test ends.
+
+    `stdout` is where gunicorn's access log goes; nowhere if not given.
+    """
     port = free_port()
     env = os.environ | {
         "IVR_DATABASE_URL": database_url,
@@ -57,11 +63,12 @@ def serving(
         **(env or {}),
     }
     command = [sys.executable, "-m", "ivr", "serve", "--port", str(port)]
+    output = stdout.open("wb") if stdout else subprocess.DEVNULL
     process = subprocess.Popen(
         [*command, "--workers", str(workers)],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
+        stdout=output,
         stderr=subprocess.DEVNULL,
     )
     served = Served(f"http://127.0.0.1:{port}", process)
@@ -75,6 +82,8 @@ def serving(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        if stdout:
+            output.close()  # type: ignore[union-attr]
 
 
 def command_line(pid: int) -> list[bytes]:

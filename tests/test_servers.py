@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -91,3 +93,19 @@ def test_many_calls_at_once_on_a_real_server(app: Flask, database_url: str) -> N
             together = list(pool.map(call, scripts))
     assert together == [alone[i % len(SCRIPTS)] for i in range(callers)]
     assert count_calls(app) == callers + len(SCRIPTS)
+
+
+def test_the_access_log_leaves_voice_webhooks_to_the_lines_own_log(tmp_path: Path) -> None:
+    """A webhook is logged once, by the line (with its call and step); the rest by gunicorn."""
+    url = f"sqlite:///{tmp_path / 'served.sqlite3'}"
+    db.upgrade(url)
+    access = tmp_path / "access.log"
+    environment = {"IVR_INSTANCE_PATH": str(tmp_path)}
+    with serving(url, workers=1, env=environment, stdout=access) as served, HttpTransport() as http:
+        webhook = f"{served.url}/voice/incoming"
+        form = {"CallSid": "CAlogged", "From": CALLER}
+        assert http.post(webhook, form, {"X-Twilio-Signature": sign(webhook, form)}).status == 200
+        assert requests.get(f"{served.url}/healthz", timeout=5).status_code == 200
+    logged = access.read_text()
+    assert "GET /healthz" in logged
+    assert "/voice/" not in logged

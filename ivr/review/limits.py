@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -52,13 +54,34 @@ def init_app(app: Flask, endpoint: str = "review.login") -> None:
     if isinstance(app.extensions["ivr.line"], Line):
         for value in _settings(app).values():
             parse_many(str(value))
-    limiter = Limiter(get_remote_address, app=app, default_limits=[], strategy="fixed-window")
+    with hooks_kept_to(app, endpoint.partition(".")[0]):
+        limiter = Limiter(get_remote_address, app=app, default_limits=[], strategy="fixed-window")
     view = app.view_functions[endpoint]
     for value, key in ((per_address, None), (per_name, tried_name), (overall, everyone)):
         limit = limiter.limit(value, key_func=key, methods=["POST"], exempt_when=from_known_browser)
         view = limit(view)
     app.view_functions[endpoint] = view
     app.extensions["ivr.limiter"] = limiter
+
+
+@contextmanager
+def hooks_kept_to(app: Flask, blueprint: str) -> Iterator[None]:
+    """The request hooks an extension adds to the whole app, run for one blueprint's pages only.
+
+    Flask-Limiter checks, and then tidies up after, every request the app answers; the only
+    limits are on the review area's login, so on a voice webhook that is time spent on every
+    call for nothing. Its check stays the first of the blueprint's own, as it was of the app's.
+    """
+    registries = (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs)
+    had = [list(registry.get(None, [])) for registry in registries]
+    yield
+    for registry, before in zip(registries, had, strict=True):
+        added = [hook for hook in registry.get(None, []) if hook not in before]
+        registry[None] = before
+        if registry is app.before_request_funcs:
+            registry[blueprint] = added + registry.get(blueprint, [])
+        else:
+            registry[blueprint] = registry.get(blueprint, []) + added
 
 
 def _settings(app: Flask | None = None) -> dict[str, Any]:
