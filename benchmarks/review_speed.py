@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 from ivr import create_app, db
 from ivr.models import Call
 from ivr.review import accounts
+from ivr.review.filters import cursor
 
 PASSWORD = "benchmark-password-123"
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -82,7 +83,9 @@ def pages(url: str, count: int) -> dict[str, Any]:
         "calls list": "/review/calls",
         "calls list, one day": f"/review/calls?since={middle.started_at.date()}"
         f"&until={middle.started_at.date()}",
+        "calls list, a page in the middle": f"/review/calls?after={cursor(middle)}",
         "search by middle digits": f"/review/calls?q={reference[2:5]}",
+        "search by two digits (no trigram: a scan)": f"/review/calls?q={reference[2:4]}",
         "search by whole reference": f"/review/calls?q={reference}",
         "a call's page": f"/review/calls/{call_id}",
     }
@@ -114,6 +117,9 @@ def export_all(url: str) -> dict[str, Any]:
         "megabytes": round(size / 1e6, 1),
         "seconds": round(seconds, 1),
         "peak_rss_mb_preparing": round(prepared, 1),
+        "peak_rss_mb_end_to_end": round(
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+        ),
     }
 
 

@@ -42,7 +42,17 @@ class Base(DeclarativeBase):
 
 class Call(Base):
     __tablename__ = "calls"
-    __table_args__ = (Index("ix_calls_started_at", "started_at"),)
+    __table_args__ = (
+        Index("ix_calls_started_at", "started_at"),
+        Index(
+            "ix_calls_outcome_started",
+            "outcome",
+            "started_at",
+            "id",
+            "out_of_hours",
+            "transfer_status",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     call_sid: Mapped[str] = mapped_column(String(64), unique=True)
@@ -53,7 +63,7 @@ class Call(Base):
     duration_seconds: Mapped[int | None] = mapped_column(Integer)
     caller: Mapped[str | None] = mapped_column(String(32))
     out_of_hours: Mapped[bool] = mapped_column(Boolean)
-    outcome: Mapped[str | None] = mapped_column(String(32), index=True)
+    outcome: Mapped[str | None] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(String(32))
     family_informed: Mapped[str | None] = mapped_column(String(32))
     # The person's agreement as the `agreement` question was answered: agreed, refused, not_asked.

@@ -15,7 +15,15 @@ from sqlalchemy.orm import Session
 
 from ivr import db, records, references
 from ivr.models import Call
-from tests.conftest import CALLER, WEDNESDAY_11AM, AppFactory, PhoneCall, record_of, signed_post
+from tests.conftest import (
+    CALLER,
+    WEDNESDAY_11AM,
+    AppFactory,
+    PhoneCall,
+    finished_call,
+    record_of,
+    signed_post,
+)
 
 SEED = 2026
 
@@ -24,16 +32,7 @@ def hold(app: Flask, taken: Iterable[str]) -> None:
     """Stored calls holding these references, as a line that has taken calls for years would."""
     with app.app_context(), db.session() as session:
         for n, reference in enumerate(sorted(set(taken))):
-            session.add(
-                Call(
-                    call_sid=f"CAheld{n:026d}",
-                    reference=reference,
-                    started_at=WEDNESDAY_11AM,
-                    out_of_hours=False,
-                    state="goodbye",
-                    trail=[],
-                )
-            )
+            session.add(finished_call(f"CAheld{n:026d}", reference, WEDNESDAY_11AM))
 
 
 @dataclass(frozen=True)

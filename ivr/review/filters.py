@@ -18,6 +18,7 @@ from ivr.flow import ADVICE_OUTCOMES, DIAL_STATUSES, LESSER_OUTCOMES
 from ivr.models import Call
 from ivr.review.local import zone
 from ivr.review.models import Review
+from ivr.review.reference_search import PartOfReference
 
 OUTCOMES = tuple(sorted(ADVICE_OUTCOMES | LESSER_OUTCOMES))
 TRANSFERS = (*DIAL_STATUSES, "none")
@@ -82,10 +83,7 @@ class Filters:
             query = query.where(Call.reference >= self.q, Call.reference < self.q + ":")
         elif self.q:
             # Any part of a reference: people remember the middle digits as often as the first.
-            # The matching ids come from the reference index alone; the list then walks its own
-            # index checking ids, never reading a row it will not show.
-            matching = select(Call.id).where(Call.reference.contains(self.q, autoescape=True))
-            query = query.where(Call.id.in_(matching))
+            query = query.where(PartOfReference(self.q))
         return self._apply_review(query)
 
     def _apply_review(self, query: Select[Any]) -> Select[Any]:
@@ -126,11 +124,16 @@ def cursor(call: Call) -> str:
 
 
 def beyond(position: tuple[datetime, int], later: bool) -> Any:
-    """Calls after (later=True) or before this place in time, ties broken by id."""
+    """Calls after (later=True) or before this place in time, ties broken by id.
+
+    The bound on started_at alone says nothing the OR does not, but it is what lets the
+    database read (started_at, id) as a range from here: without it SQLite, given the time as a
+    parameter, walks the index from its far end, half a million entries to a call's neighbour.
+    """
     started, call_id = position
     if later:
-        return or_(Call.started_at > started, and_(Call.started_at == started, Call.id > call_id))
-    return or_(Call.started_at < started, and_(Call.started_at == started, Call.id < call_id))
+        return and_(Call.started_at >= started, or_(Call.started_at > started, Call.id > call_id))
+    return and_(Call.started_at <= started, or_(Call.started_at < started, Call.id < call_id))
 
 
 def page(filters: Filters, after: str, before: str = "") -> tuple[Select[Any], bool]:

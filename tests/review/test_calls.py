@@ -15,8 +15,7 @@ from hypothesis import strategies as st
 from markupsafe import escape
 
 from ivr import db
-from ivr.models import Call
-from tests.conftest import CALLER, WEDNESDAY_11AM, Clock
+from tests.conftest import CALLER, WEDNESDAY_11AM, Clock, finished_call
 from tests.review.conftest import Audit, inline_scripts, login, post
 
 HOSTILE = [
@@ -81,16 +80,7 @@ def test_the_list_pages_by_keyset_newest_first(app: Flask, supervisor: FlaskClie
     with app.app_context(), db.session() as session:
         for n in range(120):
             at = WEDNESDAY_11AM - timedelta(minutes=n // 2)  # pairs share a start time
-            session.add(
-                Call(
-                    call_sid=f"CA{n:032d}",
-                    reference=f"{n:06d}",
-                    started_at=at,
-                    out_of_hours=False,
-                    state="goodbye",
-                    trail=[],
-                )
-            )
+            session.add(finished_call(f"CA{n:032d}", f"{n:06d}", at))
     seen: list[str] = []
     url = "/review/calls"
     while url:

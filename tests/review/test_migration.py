@@ -1,12 +1,17 @@
-"""Migration 0003: down and up again cleanly, guards and all; its index serves the calls list."""
+"""Migrations 0003 and 0009: down and up again cleanly; their indexes serve the calls list."""
 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import Engine, create_engine, inspect, select, text
 from sqlalchemy.exc import DatabaseError
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
 
 from ivr import db
+from ivr.models import Call
+from ivr.review.filters import Filters
+from tests.conftest import WEDNESDAY_11AM, finished_call
 
 
 def test_0003_goes_down_and_up(tmp_path) -> None:
@@ -49,3 +54,46 @@ def test_the_calls_list_walks_an_index_not_a_sort(tmp_path, after: str) -> None:
         plan = " ".join(row[-1] for row in connection.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
     engine.dispose()
     assert "ix_calls_started_at_id" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def indexes(engine: Engine) -> set[str]:
+    """The calls table's indexes, and on SQLite its tables and triggers too, by name."""
+    if engine.dialect.name == "sqlite":
+        query = "SELECT name FROM sqlite_master WHERE tbl_name LIKE 'calls%'"
+    else:
+        query = (
+            "SELECT indexname FROM pg_indexes "
+            "WHERE tablename = 'calls' AND schemaname = current_schema()"
+        )
+    with engine.connect() as connection:
+        return set(connection.scalars(text(query)))
+
+
+def matching(engine: Engine, part: str) -> set[str]:
+    query = Filters.parse(MultiDict({"q": part})).apply(select(Call.reference))
+    with engine.connect() as connection:
+        return set(connection.scalars(query))
+
+
+def test_0009_indexes_the_calls_already_taken_and_goes_down_and_up(database_url: str) -> None:
+    """Calls stored before the trigram index are found by it; downgraded, the old indexes return."""
+    db.upgrade(database_url, "0008")
+    engine = db.make_engine(database_url)
+    with Session(engine) as session, session.begin():
+        for n, reference in enumerate(["123456", "912345", "777777"]):
+            session.add(finished_call(f"CAmigrated{n}", reference, WEDNESDAY_11AM))
+    db.upgrade(database_url)
+    search = (
+        "calls_reference_search" if engine.dialect.name == "sqlite" else "ix_calls_reference_trgm"
+    )
+    assert {search, "ix_calls_outcome_started"} <= indexes(engine)
+    assert "ix_calls_outcome" not in indexes(engine)
+    assert matching(engine, "234") == {"123456", "912345"}
+    db.downgrade(database_url, "0008")
+    assert "ix_calls_outcome" in indexes(engine)
+    assert not {search, "ix_calls_outcome_started"} & indexes(engine)
+    db.upgrade(database_url)
+    with Session(engine) as session, session.begin():
+        session.add(finished_call("CAafter", "623499", WEDNESDAY_11AM))
+    assert matching(engine, "234") == {"123456", "912345", "623499"}
+    engine.dispose()
