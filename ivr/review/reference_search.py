@@ -2,16 +2,17 @@
 
 The same condition is written once (`PartOfReference`) and compiled for the database it runs
 on, because the two keep their trigram index differently (migration 0009): PostgreSQL's pg_trgm
-index serves `reference LIKE '%...%'` as it stands, while SQLite's lives in an FTS5 table that
-must be asked by name. Either way `LIKE` decides which calls match; the index only narrows the
-calls it is asked of, so a search finds exactly the calls a scan of every reference would.
+index is on `lower(reference)` and serves `lower(reference) LIKE '%...%'`, while SQLite's lives
+in an FTS5 table that must be asked by name. Either way `LIKE` decides which calls match; the
+index only narrows the calls it is asked of, so a search finds exactly the calls a scan of every
+reference would.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Boolean, and_, column, select, table
+from sqlalchemy import Boolean, and_, column, func, select, table
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ColumnElement
@@ -43,7 +44,7 @@ class PartOfReference(ColumnElement[bool]):
 
 @compiles(PartOfReference)
 def _like(element: PartOfReference, compiler: SQLCompiler, **kw: Any) -> str:
-    """The LIKE alone: PostgreSQL's planner takes the pg_trgm index for it by itself.
+    """The LIKE alone.
 
     Under three characters there is no trigram to look up, and a part that short is in a
     tenth of all references or more: the count then reads the reference index through (never
@@ -51,6 +52,15 @@ def _like(element: PartOfReference, compiler: SQLCompiler, **kw: Any) -> str:
     Each form is in brackets, so that it stays one condition beside others.
     """
     return f"({compiler.process(element.contains(), **kw)})"
+
+
+@compiles(PartOfReference, "postgresql")
+def _trigram(element: PartOfReference, compiler: SQLCompiler, **kw: Any) -> str:
+    """The LIKE on the expression pg_trgm's index holds; the planner takes the index for it."""
+    if len(element.part) < TRIGRAM:
+        return _like(element, compiler, **kw)
+    contains = func.lower(Call.reference).contains(element.part, autoescape=True)
+    return f"({compiler.process(contains, **kw)})"
 
 
 @compiles(PartOfReference, "sqlite")

@@ -3,9 +3,12 @@
 Supervisors search by the middle digits of a reference as often as by its start, which no
 ordinary index serves: without one every search read every reference. The trigram index:
 
-- PostgreSQL: pg_trgm's GIN index, which `reference LIKE '%...%'` uses as it is. pg_trgm is a
-  trusted extension, so the database's owner may create it; it goes in `public` unless it is
-  already installed elsewhere, and stays on downgrade, as other tables may use it.
+- PostgreSQL: pg_trgm's GIN index on `lower(reference)`, which the search asks for as
+  `lower(reference) LIKE '%...%'`. Not on the column itself: pg_trgm's index also answers `=`,
+  and the planner then took it over the unique index for the lookup of free references that
+  every call's first webhook makes (43 ms instead of a fraction of one at 20,000 calls). pg_trgm
+  is a trusted extension, so the database's owner may create it; it goes in `public` unless it
+  is already installed elsewhere, and stays on downgrade, as other tables may use it.
 - SQLite: an FTS5 table with the trigram tokenizer over calls.reference (external content, so
   it holds no copy of a reference), kept by triggers on every insert, delete and change of a
   reference, and filled here from the existing calls. A later migration that rebuilds the
@@ -72,7 +75,7 @@ def upgrade() -> None:
         )
         op.execute(
             "CREATE INDEX ix_calls_reference_trgm ON calls "
-            f"USING gin (reference {schema}.gin_trgm_ops)"
+            f"USING gin (lower(reference) {schema}.gin_trgm_ops)"
         )
 
 
