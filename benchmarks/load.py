@@ -429,7 +429,7 @@ def main() -> None:
     parser.add_argument(
         "--line-settings",
         type=settings_list,
-        default=settings_list("sync:3,sync:5,gthread:2x4,gthread:2x8"),
+        default=settings_list("sync:2,sync:4,sync:6,gthread:2x4,gthread:2x8"),
     )
     parser.add_argument("--workers", type=int, help="the line's worker count (`ivr serve`'s)")
     parser.add_argument("--callers", type=int, default=50, help="flat-out callers")

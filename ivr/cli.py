@@ -115,7 +115,7 @@ def main() -> None:
 @click.option(
     "--workers",
     default=default_workers,
-    show_default="one per CPU core, 8 threads each",
+    show_default="two per CPU core",
     type=click.IntRange(1, 64),
     envvar="IVR_WORKERS",
     help="gunicorn workers; more than one needs PostgreSQL.",

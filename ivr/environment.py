@@ -55,8 +55,8 @@ VARIABLES = (
     ),
     Variable(
         "IVR_WORKERS",
-        "gunicorn workers for `ivr serve` (8 threads each); more than one needs PostgreSQL",
-        "one per CPU core",
+        "gunicorn workers (sync) for `ivr serve`; more than one needs PostgreSQL",
+        "two per CPU core",
     ),
     Variable(
         "IVR_RATELIMIT_STORAGE_URL",

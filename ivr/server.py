@@ -10,7 +10,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
-from ivr import UnreadableLine, create_app, warn_local_token
+from ivr import UnreadableLine, create_app, db, warn_local_token
 from ivr.line import Line
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,9 @@ class Server(BaseApplication):  # type: ignore[misc]
         a worker that failed to boot would take gunicorn, and so the whole line, down. Every
         call then gets the safe guidance with the duty numbers `ivr serve` checked (ivr.safe).
         """
-        app = create_app({"LAST_KNOWN_LINE": self.checked, "DATABASE_POOL_SIZE": POOL_SIZE})
+        # A pooled connection kept open for each of the worker's threads (ivr.db.make_engine).
+        pool_size = max(self.cfg.threads, db.POOL_SIZE)
+        app = create_app({"LAST_KNOWN_LINE": self.checked, "DATABASE_POOL_SIZE": pool_size})
         line = app.extensions["ivr.line"]
         if isinstance(line, UnreadableLine):
             log.error("every call gets the safe guidance: %s", line.problem)
@@ -57,21 +59,18 @@ class AccessLog(Logger):  # type: ignore[misc]
             super().access(resp, req, environ, request_time)
 
 
-# Threads per worker: a thread waiting on the database leaves the core to another.
-THREADS = 8
-# A pooled connection kept open for each of a worker's threads (ivr.db.make_engine).
-POOL_SIZE = THREADS
-
-
 def default_workers() -> int:
-    """One gthread worker per core, each with THREADS threads: the fastest setting measured.
+    """Two sync workers per core: the fastest setting measured, and the steadiest.
 
-    On 2 cores, with the line's CPU per webhook at its lowest, gthread workers answered each
-    webhook with about a third less server CPU than sync workers, and 5 sync workers (the
-    former default, gunicorn's 2 x cores + 1) were the slowest (benchmarks/RESULTS.md).
+    On 2 cores, on SQLite and PostgreSQL (benchmarks/RESULTS.md): a threaded (gthread) worker
+    spent more CPU per webhook, as each webhook's thread hands Python's GIL back and forth with
+    the thread accepting connections at every database call; a sync worker answers one webhook
+    at a time and hands nothing. Two per core keep a core busy while a worker waits on the
+    database: with one per core, PostgreSQL's commits left callers queueing (p99 76 ms against
+    43 ms at 200 callers).
     """
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return cores or 1
+    return 2 * (cores or 1)
 
 
 def options(bind: str, workers: int) -> dict[str, Any]:
@@ -79,11 +78,7 @@ def options(bind: str, workers: int) -> dict[str, Any]:
     return {
         "bind": bind,
         "workers": workers,
-        "worker_class": "gthread",
-        "threads": THREADS,
-        # Each webhook on a connection of its own, as with sync workers: a connection kept open
-        # to a worker that then dies or restarts would fail the next webhook sent on it.
-        "keepalive": 0,
+        "worker_class": "sync",
         "accesslog": "-",
         "logger_class": AccessLog,
         # Twilio gives up after 15 s; a worker stuck longer than that helps no caller.
