@@ -125,7 +125,7 @@ def downgrade(url: str, revision: str) -> None:
 
 
 class WriterTurn:
-    """The line's writers take SQLite's write lock one at a time, queued without polling.
+    """The line's writers take SQLite's write lock one at a time, queued here, not left to SQLite.
 
     SQLite lets one writer in and makes the others poll: its busy handler sleeps 1, 2, 5 … up to
     100 ms between tries, so writers queueing for the lock wait hundreds of milliseconds while
@@ -142,16 +142,6 @@ class WriterTurn:
     def __init__(self, lock_file: Path | None) -> None:
         self._threads = threading.Lock()
         self._lock_file = lock_file
-        self._handle: tuple[int, int] | None = None  # (process id, file descriptor)
-
-    def _descriptor(self) -> int | None:
-        """This process's own open file: a descriptor inherited across fork shares its lock."""
-        if self._lock_file is None:
-            return None
-        if self._handle is None or self._handle[0] != os.getpid():
-            fd = os.open(self._lock_file, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-            self._handle = (os.getpid(), fd)
-        return self._handle[1]
 
     @contextmanager
     def __call__(self) -> Iterator[None]:
@@ -159,14 +149,17 @@ class WriterTurn:
         if not self._threads.acquire(timeout=BUSY_SECONDS):
             raise TimeoutError(f"no turn to write to the database within {BUSY_SECONDS} s")
         try:
-            fd = self._descriptor()
-            if fd is not None:
-                self._wait_for_file(fd, deadline)
+            if self._lock_file is None:
+                yield
+                return
+            # Opened for each turn: a file of this process's own (flock is per open file), and
+            # closing it lets go of the lock whatever happens.
+            fd = os.open(self._lock_file, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
             try:
+                self._wait_for_file(fd, deadline)
                 yield
             finally:
-                if fd is not None:
-                    fcntl.flock(fd, fcntl.LOCK_UN)
+                os.close(fd)
         finally:
             self._threads.release()
 
