@@ -147,7 +147,7 @@ class WriterTurn:
     def __call__(self) -> Iterator[None]:
         deadline = time.monotonic() + BUSY_SECONDS
         if not self._threads.acquire(timeout=BUSY_SECONDS):
-            raise TimeoutError(f"no turn to write to the database within {BUSY_SECONDS} s")
+            raise no_turn()
         try:
             if self._lock_file is None:
                 yield
@@ -170,10 +170,12 @@ class WriterTurn:
                 return
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise TimeoutError(
-                        f"no turn to write to the database within {BUSY_SECONDS} s"
-                    ) from None
+                    raise no_turn() from None
                 time.sleep(self.WAIT_STEP)
+
+
+def no_turn() -> TimeoutError:
+    return TimeoutError(f"no turn to write to the database within {BUSY_SECONDS} s")
 
 
 def writer_turn(engine: Engine) -> Callable[[], AbstractContextManager[None]]:

@@ -121,19 +121,15 @@ def queue_advice_text(session: Session, call: Call, at: datetime) -> OutboxMessa
         outcome=advice[0],
         record=advice[1],
     )
-    message = OutboxMessage(
+    message = _queued(
+        session,
+        at,
+        body,
         call_id=call.id,
         purpose="advice",
         channel="sms",
         address=call.caller or "",
-        body=body,
-        status="queued",
-        attempts=0,
-        queued_at=at,
-        due_at=at,
     )
-    session.add(message)
-    session.flush()
     event(session, call.id, at, "queued", message=message, detail="the advice, to the caller")
     audit.write(session, at, ACTOR, "advice_text_queued", reference=call.reference)
     return message
@@ -179,6 +175,14 @@ def request_callback(
     return request
 
 
+def _queued(session: Session, at: datetime, body: str = "", **what: Any) -> OutboxMessage:
+    """A message due now, written at once, so a link in its body can carry its id."""
+    message = OutboxMessage(body=body, status="queued", attempts=0, queued_at=at, due_at=at, **what)
+    session.add(message)
+    session.flush()
+    return message
+
+
 def queue(
     session: Session,
     call: Call,
@@ -191,20 +195,15 @@ def queue(
     box = outbox()
     count = 0
     for channel, address in _each(by_channel):
-        message = OutboxMessage(
+        message = _queued(
+            session,
+            at,
             call_id=call.id,
             request_id=request.id,
             purpose=kind,
             channel=channel,
             address=address,
-            body="",
-            status="queued",
-            attempts=0,
-            queued_at=at,
-            due_at=at,
         )
-        session.add(message)
-        session.flush()
         link = f"{request.link_base}/callbacks/{tokens.issue(box.secret, box.clock, message.id)}"
         message.subject, message.body = box.wording.compose(
             kind, channel, **fields(box, call, request, link)
