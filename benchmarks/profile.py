@@ -76,12 +76,20 @@ COMPONENTS: dict[str, list[str]] = {
         "sqlalchemy.orm.session:Session.flush",
         "ivr.records:save",
     ],
-    "commit": ["sqlalchemy.orm.session:SessionTransaction.commit"],
+    "commit": [
+        "sqlalchemy.orm.session:SessionTransaction.commit",
+        "sqlalchemy.engine.base:Transaction.commit",
+    ],
+    # A webhook's own transaction is Core (ivr.db.Transaction); an ORM session where one is used.
     "transaction set-up and close": [
         "sqlalchemy.orm.session:sessionmaker.__call__",
         "sqlalchemy.orm.session:Session.begin",
         "sqlalchemy.orm.session:Session.close",
         "sqlalchemy.orm.session:SessionTransaction._connection_for_bind",
+        "sqlalchemy.engine.base:Engine.connect",
+        "sqlalchemy.engine.base:Connection.begin",
+        "sqlalchemy.engine.base:Connection.close",
+        "ivr.db:Transaction.before_commit",
     ],
 }
 # Request hooks are charged by the module that registered them.

@@ -1,4 +1,4 @@
-"""The call-record database: one engine per app, a session per request, Alembic for the schema."""
+"""The call-record database: one engine per app, a transaction per request, Alembic for it."""
 
 from __future__ import annotations
 
@@ -191,12 +191,68 @@ def init_app(app: Flask) -> None:
     """Give the app its engine, a session factory for reading and one for writing."""
     pool_size = app.config.get("DATABASE_POOL_SIZE", POOL_SIZE)
     engine = make_engine(app.config["DATABASE_URL"], pool_size)
+    writing = engine.execution_options(**{WRITES: True})
     app.extensions["ivr.engine"] = engine
+    app.extensions["ivr.writing_engine"] = writing
     app.extensions["ivr.writer_turn"] = writer_turn(engine)
     app.extensions["ivr.sessions"] = sessionmaker(engine, expire_on_commit=False)
-    app.extensions["ivr.writers"] = sessionmaker(
-        engine.execution_options(**{WRITES: True}), expire_on_commit=False
-    )
+    app.extensions["ivr.writers"] = sessionmaker(writing, expire_on_commit=False)
+
+
+class Transaction:
+    """A webhook's writing transaction: a Core connection, and an ORM session only if asked for.
+
+    The ORM's session, its transaction bookkeeping and its commit cost a webhook more CPU than
+    the statements it sends (benchmarks/RESULTS.md), and most webhooks only read and write
+    their call through prebuilt statements (ivr.records). It answers `connection()` and `info`
+    as a Session does, so the records' functions take either; the few writes that are ORM
+    objects (a call-back request, its messages) get `session`, joined to this same transaction
+    and flushed before it commits.
+    """
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._session: Session | None = None
+        self.info: dict[str, Any] = {}
+        # Run before it commits; one that raises rolls the transaction back (ivr.records).
+        self.checks: list[Callable[[Transaction], None]] = []
+
+    def connection(self) -> Connection:
+        return self._connection
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            # It neither commits nor ends the connection's transaction: `transaction` does.
+            self._session = Session(
+                bind=self._connection,
+                expire_on_commit=False,
+                join_transaction_mode="rollback_only",
+            )
+        return self._session
+
+    def before_commit(self) -> None:
+        if self._session is not None:
+            self._session.flush()
+        for check in self.checks:
+            check(self)
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+
+
+@contextmanager
+def transaction() -> Iterator[Transaction]:
+    """A writing transaction that commits on success and rolls back on any error."""
+    engine: Engine = current_app.extensions["ivr.writing_engine"]
+    with current_app.extensions["ivr.writer_turn"](), engine.begin() as connection:
+        done = Transaction(connection)
+        try:
+            yield done
+            done.before_commit()
+        finally:
+            done.close()
 
 
 @contextmanager
@@ -207,7 +263,7 @@ def session() -> Iterator[Session]:
         yield db
 
 
-def write(work: Callable[[Session], T]) -> T:
+def write(work: Callable[[Transaction], T]) -> T:
     """Run `work` in a writing transaction, once more if its connection had died.
 
     This is SQLAlchemy's "optimistic" disconnect handling: a database restarted, or a connection
@@ -217,12 +273,12 @@ def write(work: Callable[[Session], T]) -> T:
     answers it as the repeat delivery it then is.
     """
     try:
-        with session() as db:
+        with transaction() as db:
             return work(db)
     except DBAPIError as error:
         if not error.connection_invalidated:
             raise
-    with session() as db:
+    with transaction() as db:
         return work(db)
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
-from sqlalchemy import Integer, String, delete, text
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import Integer, String, Table, bindparam, select, text
+from sqlalchemy.orm import Mapped, mapped_column
 
 from ivr import records
 from ivr.models import Base, Call, UTCDateTime
@@ -31,19 +31,32 @@ class EarlyStatus(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-def _one_at_a_time(db: Session, call_sid: str) -> None:
+# Prebuilt Core statements: every call's first webhook runs `FIND`, through the webhook's
+# transaction, which has no ORM session to spare (ivr.db.Transaction).
+EARLY: Table = EarlyStatus.__table__  # type: ignore[assignment]
+FIND = select(EARLY.c.duration_seconds).where(EARLY.c.call_sid == bindparam("sid"))
+FORGET = EARLY.delete().where(EARLY.c.call_sid == bindparam("sid"))
+FORGET_OLD = EARLY.delete().where(EARLY.c.received_at < bindparam("before"))
+KEEP = EARLY.insert()
+ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
+
+def _one_at_a_time(db: records.Database, call_sid: str) -> None:
     """On PostgreSQL, the first webhook and an early status of one call take turns here.
 
     Without it each could miss the other's uncommitted row: the webhook finds no status kept,
     the status finds no call, and the status is kept for nobody. SQLite's writers already take
     turns (BEGIN IMMEDIATE).
     """
-    if db.get_bind().dialect.name == "postgresql":
+    connection = db.connection()
+    if connection.dialect.name == "postgresql":
         key = int.from_bytes(hashlib.sha256(call_sid.encode()).digest()[:8], "big", signed=True)
-        db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        connection.execute(ADVISORY_LOCK, {"key": key})
 
 
-def keep(db: Session, call_sid: str, status: str, seconds: int | None, at: datetime) -> None:
+def keep(
+    db: records.Database, call_sid: str, status: str, seconds: int | None, at: datetime
+) -> None:
     """Keep the status for the call's first webhook; forget ones whose call never came.
 
     If that webhook committed the call meanwhile, the status closes it now instead.
@@ -53,17 +66,18 @@ def keep(db: Session, call_sid: str, status: str, seconds: int | None, at: datet
     if call is not None:
         records.close(call, at, seconds)
         return
-    db.execute(delete(EarlyStatus).where(EarlyStatus.received_at < at - KEPT_FOR))
-    if db.get(EarlyStatus, call_sid) is None:
-        kept = EarlyStatus(call_sid=call_sid, status=status, received_at=at)
-        kept.duration_seconds = seconds
-        db.add(kept)
+    connection = db.connection()
+    connection.execute(FORGET_OLD, {"before": at - KEPT_FOR})
+    if connection.execute(FIND, {"sid": call_sid}).first() is None:
+        kept = {"call_sid": call_sid, "status": status, "duration_seconds": seconds}
+        connection.execute(KEEP, kept | {"received_at": at})
 
 
-def apply(db: Session, call: Call, at: datetime) -> None:
+def apply(db: records.Database, call: Call, at: datetime) -> None:
     """Close a call just opened if its status came first."""
     _one_at_a_time(db, call.call_sid)
-    early = db.get(EarlyStatus, call.call_sid)
+    connection = db.connection()
+    early = connection.execute(FIND, {"sid": call.call_sid}).first()
     if early is not None:
         records.close(call, at, early.duration_seconds)
-        db.delete(early)
+        connection.execute(FORGET, {"sid": call.call_sid})

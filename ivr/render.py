@@ -50,11 +50,13 @@ def render(flow: CallFlow, notice: Notice, url_for: UrlFor) -> VoiceResponse:
     spoken = [*echo, *sentences(flow, state.says, words)]
     menus = line.config["menus"]
     if state.gathers:
+        # The answer, and the redirect taken when none comes, go to the same step's URL.
+        action = url_for("voice.gather", n=call.step_count)
         gather = response.gather(
             input="dtmf speech",
             num_digits=1,
             timeout=menus[state.listen_setting or "gather_timeout_seconds"],
-            action=url_for("voice.gather", n=call.step_count),
+            action=action,
             method="POST",
             language=line.voice["language"],
             # Twilio's model for phone audio, its enhanced (premium) version: it is made for
@@ -71,7 +73,7 @@ def render(flow: CallFlow, notice: Notice, url_for: UrlFor) -> VoiceResponse:
         )
         for text in ([line.sentence(notice)] if notice in SPOKEN_NOTICES else []) + spoken:
             say(gather, line, text)
-        response.redirect(url_for("voice.gather", n=call.step_count), method="POST")
+        response.redirect(action, method="POST")
     elif state.kind == "transfer":
         for text in spoken:
             say(response, line, text)

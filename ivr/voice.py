@@ -10,12 +10,12 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, g, request, url_for
-from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
 from ivr import db, early, records, signature
 from ivr.callflow import CallFlow, Notice
+from ivr.db import Transaction
 from ivr.flow import WHISPERS
 from ivr.line import Line
 from ivr.models import Call
@@ -47,12 +47,12 @@ def note(call: Call, **more: str | bool | None) -> None:
     g.log_fields = {"state": call.state, "outcome": call.outcome, **more}
 
 
-def recorded(work: Callable[[Session], T]) -> T:
+def recorded(work: Callable[[Transaction], T]) -> T:
     """A webhook's transaction: `work`, then what it changed written by `records.save`."""
 
-    def run(session: Session) -> T:
-        done = work(session)
-        records.save(session)
+    def run(tx: Transaction) -> T:
+        done = work(tx)
+        records.save(tx)
         return done
 
     return db.write(run)
@@ -105,19 +105,19 @@ def incoming() -> Response:
     sid, line = call_sid(), the_line()
     now, caller = line.clock(), request.form.get("From")
 
-    def open_call(session: Session) -> CallFlow:
+    def open_call(tx: Transaction) -> CallFlow:
         office_open = line.office_open(now)
-        call = records.open_call(session, sid, caller, now, out_of_hours=not office_open)
-        early.apply(session, call, now)
+        call = records.open_call(tx, sid, caller, now, out_of_hours=not office_open)
+        early.apply(tx, call, now)
         note(call)
         return CallFlow(call, line, now)
 
     return twiml(render(recorded(open_call), None, url_for))
 
 
-def load_flow(session: Session, sid: str, line: Line, now: datetime) -> CallFlow | None:
+def load_flow(tx: Transaction, sid: str, line: Line, now: datetime) -> CallFlow | None:
     """The call an answer belongs to, locked for this webhook; None if the line never saw it."""
-    call = records.load(session, sid, lock=True)
+    call = records.load(tx, sid, lock=True)
     if call is None:
         log.warning("a webhook for an unknown call %s", sid)
         return None
@@ -130,8 +130,8 @@ def gather() -> Response:
     digits, speech = request.form.get("Digits"), request.form.get("SpeechResult")
     confidence = confidence_of(request.form.get("Confidence"))
 
-    def answer(session: Session) -> tuple[CallFlow | None, Notice]:
-        flow = load_flow(session, sid, line, line.clock())
+    def answer(tx: Transaction) -> tuple[CallFlow | None, Notice]:
+        flow = load_flow(tx, sid, line, line.clock())
         if flow is None:
             return None, None
         notice: Notice = None
@@ -153,8 +153,8 @@ def dial() -> Response:
     sid, n, line = call_sid(), step_number(), the_line()
     result = request.form.get("DialCallStatus", "")
 
-    def record_transfer(session: Session) -> CallFlow | None:
-        flow = load_flow(session, sid, line, line.clock())
+    def record_transfer(tx: Transaction) -> CallFlow | None:
+        flow = load_flow(tx, sid, line, line.clock())
         if flow is None:
             return None
         # Only the delivery that records the result counts it; a repeat is answered, not counted.
@@ -181,11 +181,11 @@ def status() -> tuple[str, int]:
     seconds = int(duration) if ascii_number(duration) else None
     ended = request.form["CallStatus"]
 
-    def close(session: Session) -> None:
-        call = records.load(session, sid, lock=True)
+    def close(tx: Transaction) -> None:
+        call = records.load(tx, sid, lock=True)
         if call is None:
             log.warning("a status callback before the first webhook of %s: kept for it", sid)
-            early.keep(session, sid, ended, seconds, line.clock())
+            early.keep(tx, sid, ended, seconds, line.clock())
             return
         # The first callback for a call, whether or not the line's goodbye already closed it.
         first = call.duration_seconds is None

@@ -128,7 +128,7 @@ def test_the_status_callback_twice_or_before_the_last_webhook_changes_nothing_it
 
 def test_the_database_failing_mid_call_still_gets_the_caller_999_and_a_person(client, app) -> None:
     signed_post(client, "/voice/incoming", CallSid=SID)
-    app.extensions["ivr.writers"].configure(bind=create_engine("sqlite:////nonexistent/x.db"))
+    app.extensions["ivr.writing_engine"] = create_engine("sqlite:////nonexistent/x.db")
     response = signed_post(client, "/voice/gather?n=0", CallSid=SID, Digits="2")
     assert response.status_code == 200
     assert "dial 9, 9, 9" in " ".join(says(response.data))

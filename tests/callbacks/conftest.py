@@ -97,9 +97,9 @@ def ask_for_call_back(app: Flask, call_sid: str, clock: Clock) -> int | None:
     """Record the request as the not-connected menu's "2" does, in one transaction."""
     with app.app_context():
 
-        def work(session: Any) -> int | None:
-            call = session.scalars(select(Call).where(Call.call_sid == call_sid)).one()
-            found = request_callback(session, call, clock(), PUBLIC)
+        def work(tx: db.Transaction) -> int | None:
+            call = tx.session.scalars(select(Call).where(Call.call_sid == call_sid)).one()
+            found = request_callback(tx.session, call, clock(), PUBLIC)
             return found.id if found else None
 
         return db.write(work)

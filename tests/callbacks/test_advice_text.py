@@ -30,15 +30,11 @@ def advised(
 
 
 def queue(app: Flask, sid: str, clock: Clock) -> Any:
-    with app.app_context():
-
-        def work(session: Any) -> Any:
-            call = session.scalars(select(Call).where(Call.call_sid == sid)).one()
-            offered = can_text_advice(call)
-            message = queue_advice_text(session, call, clock())
-            return offered, message.id if message else None
-
-        return db.write(work)
+    with app.app_context(), db.session() as session:
+        call = session.scalars(select(Call).where(Call.call_sid == sid)).one()
+        offered = can_text_advice(call)
+        message = queue_advice_text(session, call, clock())
+        return offered, message.id if message else None
 
 
 def test_the_advice_text_goes_to_a_mobile_with_the_advice_and_what_to_record(

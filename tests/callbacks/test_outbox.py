@@ -71,13 +71,13 @@ def test_a_request_is_never_recorded_without_its_messages(line: Flask, clock: Cl
     """The webhook's transaction fails after queuing: neither request nor messages remain."""
     sid = failed_transfer(line)
 
-    def work(session: object) -> None:
-        call = session.scalars(select(Call).where(Call.call_sid == sid)).one()  # type: ignore[attr-defined]
-        request_callback(session, call, clock(), PUBLIC)  # type: ignore[arg-type]
+    def work(tx: db.Transaction) -> None:
+        call = tx.session.scalars(select(Call).where(Call.call_sid == sid)).one()
+        request_callback(tx.session, call, clock(), PUBLIC)
         raise RuntimeError("the webhook failed after queuing")
 
     with line.app_context(), pytest.raises(RuntimeError):
-        db.write(work)  # type: ignore[arg-type]
+        db.write(work)
     with line.app_context(), db.reading() as session:
         assert session.scalar(select(func.count(OutboxMessage.id))) == 0
         assert session.scalar(select(func.count(CallbackRequest.id))) == 0
