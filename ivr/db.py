@@ -141,7 +141,8 @@ class WriterTurn:
 
     def __init__(self, lock_file: Path | None) -> None:
         self._threads = threading.Lock()
-        self._lock_file = lock_file
+        # A str, not a Path: opened on every write, and a Path is turned into one each time.
+        self._lock_file = None if lock_file is None else str(lock_file)
 
     @contextmanager
     def __call__(self) -> Iterator[None]:
