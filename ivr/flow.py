@@ -368,7 +368,8 @@ def _declare() -> dict[str, State]:
         State(
             "referral_transfer",
             "transfer",
-            _say("referral_connecting"),
+            # The choice before it has named the team ("In a moment I'll put you through to").
+            _say("referral_now"),
             contact="duty",
             whisper="referral",
             after_connect="after_referral",

@@ -225,7 +225,10 @@ def test_referral_listens_briefly_then_puts_the_caller_through_to_the_childrens_
 ) -> None:
     played = call("1", "2", "", "completed")
     played.hears("danger_now", "advice_referral", "reference", "referral_choice")
-    played.hears("referral_connecting", "record_after_referral", "reference", "goodbye")
+    played.hears("referral_now", "record_after_referral", "reference", "goodbye")
+    # The team is named once, as the choice is offered, not again as the line dials.
+    before_dial = played.log.heard().split("Putting you through now")[0]
+    assert before_dial.count("putting you through") + before_dial.count("put you through") == 1
     choice = next(e for e in played.log.events if e.kind == "gather" and e.attrs["timeout"] == "4")
     assert choice.attrs["action"].endswith("n=2")
     assert played.dialled() == [(DUTY, "completed")]
@@ -263,7 +266,7 @@ def test_an_adult_at_risk_out_of_hours_goes_to_the_emergency_duty_service(call, 
 
 def test_a_failed_referral_transfer_says_the_referral_has_not_been_made(call) -> None:
     played = call("1", "2", "", "no-answer", "h")
-    played.hears("referral_connecting", "not_connected", "referral_not_made")
+    played.hears("referral_now", "not_connected", "referral_not_made")
     played.hears("other_options_nspcc", "other_options_police", "not_connected_retry_key")
     assert "0, 1, 1, 8. 9, 0, 8. 8, 0, 0, 2" in played.log.heard()
     played.never_hears("not_connected_callback_key")

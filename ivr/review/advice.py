@@ -17,6 +17,7 @@ FRAMING = frozenset(
         "connecting",
         "referral_connecting",
         "referral_choice",
+        "referral_now",
     }
 )
 
