@@ -51,11 +51,13 @@ def keys_taken(name: str) -> frozenset[str] | None:
         back = {"9"} if state.kind == "question" else set()
         again = {"1"} if state.kind == "advice" else set()
         return frozenset(state.keys) | EVERYWHERE | back | again
-    # A kind ("advice") listens for the keys every step of that kind takes.
+    # A kind ("advice") listens for the keys any step of that kind takes: on a step that does not
+    # take one (2, the advice by text, is offered on some advice only), the phrase is not one of
+    # the choices, as the key would not be.
     steps = [frozenset(s.keys) for s in STATES.values() if s.gathers and s.kind == name]
     if not steps:
         return None
-    return frozenset.intersection(*steps) | EVERYWHERE | ({"1"} if name == "advice" else set())
+    return frozenset.union(*steps) | EVERYWHERE | ({"1"} if name == "advice" else set())
 
 
 def check_speech(speech: Located) -> Iterator[Problem]:

@@ -81,6 +81,24 @@ def test_advice_by_text_offered_on_a_mobile_and_sent(
     assert [e["event"] for e in played.record["callback"]] == ["queued", "sent"]
 
 
+def test_a_caller_who_says_text_it_to_me_gets_the_advice_by_text(
+    line: Flask, call: Call, twilio: FakeTwilio
+) -> None:
+    """Hands-free: in a car the caller asks for the text instead of pressing 2."""
+    played = call(*NO_PURPOSE, "Can you text it to me, please?", on=line)
+    played.hears("advice_text_key", "advice_text_sent")
+    assert "By text." in played.log.heard()
+    assert played.steps()[-1] == ("do_not_share_no_purpose", "2", "speech")
+    deliver(line)
+    assert [t.to for t in twilio.texts] == ["+447911123456"]
+
+
+def test_asking_for_a_text_on_a_landline_is_not_one_of_the_choices(line: Flask, call: Call) -> None:
+    played = call(*NO_PURPOSE, "Text it to me.", "h", caller=LANDLINE, on=line)
+    played.never_hears("advice_text_sent").hears("not_a_choice")
+    assert messages(line) == []
+
+
 def test_no_advice_by_text_on_a_landline(line: Flask, call: Call) -> None:
     played = call(*NO_PURPOSE, "2", "h", caller=LANDLINE, on=line)
     played.never_hears("advice_text_key").never_hears("advice_text_sent")
