@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
-from ivr import db, local_token_path
+from ivr import db, local_token_path, metrics
 from ivr.check import check
 from ivr.check.callbacks import live_callback_problems
 from ivr.config import PROMPTS_FILE, prompt_file, prompts_dir
@@ -31,6 +31,7 @@ def live_problems(app: Flask) -> list[str]:
         *reachability_problems(app),
         *config_problems(app),
         *live_callback_problems(app),
+        *([metrics.SHARED_DIR_PROBLEM] if metrics.SHARED_DIR_PROBLEM else []),
     ]
 
 

@@ -5,11 +5,16 @@ carry no metrics code. Under gunicorn every worker counts for itself: set
 `PROMETHEUS_MULTIPROC_DIR` to an empty directory the workers share and `/metrics` adds them up
 (prometheus-client's multiprocess mode); without it each process reports only its own counts.
 Only the addresses in the config's `metrics.allow` (addresses or CIDR networks) may read it.
+
+Metrics never keep a call from being answered: a `PROMETHEUS_MULTIPROC_DIR` that is not a
+writable directory leaves each worker counting for itself (logged as an error, and listed by
+`ivr check --live`), and a count that fails is logged, not turned into a 500 for Twilio.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import time
 
@@ -21,11 +26,32 @@ from prometheus_client import (
     Counter,
     Histogram,
     generate_latest,
+    values,
 )
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy.exc import SQLAlchemyError
 
 bp = Blueprint("metrics", __name__)
+log = logging.getLogger(__name__)
+
+
+def shared_dir_problem() -> str | None:
+    """What stops the workers sharing their counts in PROMETHEUS_MULTIPROC_DIR, if it is set."""
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not path:
+        return None
+    if not os.path.isdir(path):
+        return f"PROMETHEUS_MULTIPROC_DIR {path!r} is not a directory: create it, empty"
+    if not os.access(path, os.W_OK | os.X_OK):
+        return f"PROMETHEUS_MULTIPROC_DIR {path!r} is not writable by the user running ivr"
+    return None
+
+
+# Decided before any metric below is made, as prometheus-client opens a file in that directory
+# for each one: without a usable directory every metric counts in this process's memory.
+SHARED_DIR_PROBLEM = shared_dir_problem()
+if SHARED_DIR_PROBLEM:
+    values.ValueClass = values.MutexValue
 
 # Twilio waits 15 s for a webhook; the buckets resolve the range a caller would notice.
 LATENCY = Histogram(
@@ -49,6 +75,8 @@ DATABASE_ERRORS = Counter("ivr_database_errors", "Requests that failed on the da
 
 def init_app(app: Flask) -> None:
     """Serve /metrics and count every answered request."""
+    if SHARED_DIR_PROBLEM:
+        log.error("each worker counts its own metrics: %s", SHARED_DIR_PROBLEM)
     app.register_blueprint(bp)
     app.before_request(start_timer)
     app.after_request(count)
@@ -59,7 +87,15 @@ def start_timer() -> None:
 
 
 def count(response: Response) -> Response:
-    """Turn what the request noted on `g` into counts."""
+    """Turn what the request noted on `g` into counts; never fail the answer for them."""
+    try:
+        _count(response)
+    except Exception:
+        log.exception("a request was answered but could not be counted in the metrics")
+    return response
+
+
+def _count(response: Response) -> None:
     endpoint = request.endpoint or "unknown"
     fields = g.get("log_fields", {})
     if request.path.startswith("/voice/"):
@@ -74,7 +110,6 @@ def count(response: Response) -> Response:
         SAFE_FALLBACKS.labels(endpoint).inc()
     if isinstance(g.get("error"), SQLAlchemyError) or g.get("database_down"):
         DATABASE_ERRORS.inc()
-    return response
 
 
 def allowed(address: str | None) -> bool:
@@ -93,7 +128,7 @@ def metrics() -> Response:
     if not allowed(request.remote_addr):
         abort(403)
     registry = REGISTRY
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR") and not SHARED_DIR_PROBLEM:
         registry = CollectorRegistry()
         MultiProcessCollector(registry)
     return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

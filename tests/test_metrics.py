@@ -13,7 +13,7 @@ from flask import Flask
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.exc import OperationalError
 
-from ivr import db, records
+from ivr import db, metrics, records
 from tests.conftest import TOKEN, AppFactory, PhoneCall, signed_post
 
 Play = Callable[..., PhoneCall]
@@ -159,3 +159,52 @@ def test_multiprocess_mode_adds_up_every_process(tmp_path: Path, database_url: s
     ]
     assert "ivr_signature_failures_total 5.0" in outputs[-1]
     assert any(shared.iterdir())
+
+
+UNSHARED_SCRIPT = """
+import sys
+from ivr import create_app, golive
+app = create_app({"TESTING": True, "DATABASE_URL": sys.argv[1], "TWILIO_AUTH_TOKEN": sys.argv[2]})
+client = app.test_client()
+answered = client.post("/voice/incoming", data={"CallSid": "CA1"})
+print(answered.status_code, client.get("/metrics").status_code)
+print(client.get("/metrics").text)
+print("\\n".join(golive.live_problems(app)))
+"""
+
+
+def test_a_missing_metrics_directory_still_answers_every_webhook(
+    tmp_path: Path, database_url: str
+) -> None:
+    """A directory lost at a reboot (/run is emptied) must not take the line down."""
+    shared = tmp_path / "prometheus"
+    env = {
+        "PROMETHEUS_MULTIPROC_DIR": str(shared),
+        "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+    }
+    ran = subprocess.run(
+        [sys.executable, "-c", UNSHARED_SCRIPT, database_url, TOKEN],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert ran.returncode == 0, ran.stderr
+    statuses, *rest = ran.stdout.splitlines()
+    assert statuses == "403 200"  # an unsigned webhook refused as ever, /metrics served
+    assert "ivr_signature_failures_total 1.0" in rest
+    assert any(line.startswith("PROMETHEUS_MULTIPROC_DIR") for line in rest), ran.stdout
+    assert "each worker counts its own metrics" in ran.stderr
+    assert "Traceback" not in ran.stderr
+
+
+def test_a_count_that_fails_does_not_fail_the_webhook(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def lost(*_args: Any) -> Any:
+        raise OSError("the metrics directory went away")
+
+    monkeypatch.setattr(metrics.LATENCY, "labels", lost)
+    response = signed_post(app.test_client(), "/voice/incoming", CallSid="CA" + "7b" * 16)
+    assert response.status_code == 200
+    assert b"<Gather" in response.data
+    assert "could not be counted in the metrics" in caplog.text
