@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +108,8 @@ def ask_for_call_back(app: Flask, call_sid: str, clock: Clock) -> int | None:
 
 @pytest.fixture
 def requested(line: Flask, clock: Clock) -> Callable[[], int]:
-    """A call-back request for a failed transfer to the front door (office hours)."""
+    """A call-back request for a failed transfer to the duty team on call at the clock's time:
+    the front door at the clock's default (office hours)."""
 
     def make() -> int:
         request_id = ask_for_call_back(line, failed_transfer(line), clock)
@@ -115,6 +117,14 @@ def requested(line: Flask, clock: Clock) -> Callable[[], int]:
         return request_id
 
     return make
+
+
+def duty_addresses(app: Flask, at: datetime) -> tuple[str, str]:
+    """Where a request made at `at` goes (text, e-mail): the front door in office hours, the
+    emergency duty service otherwise. Tests whose worker runs on the real clock need it."""
+    if app.extensions["ivr.line"].office_open(at):
+        return FRONT_DOOR_SMS, FRONT_DOOR_EMAIL
+    return EDS_SMS, EDS_EMAIL
 
 
 def messages(app: Flask) -> list[OutboxMessage]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 from flask import Flask
 
-from tests.callbacks.conftest import CHANNELS, FRONT_DOOR_SMS
+from tests.callbacks.conftest import CHANNELS, duty_addresses
 from tests.callbacks.stand_ins import ACCOUNT_SID, FakeTwilio, MailServer
 from tests.callbacks.test_workers import wait_for
 from tests.conftest import TOKEN, Clock
@@ -60,7 +60,8 @@ def test_serve_sends_call_back_messages_itself_and_stops_its_worker(
         children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
         clock.now = datetime.now(UTC)
         requested()
-        wait_for(lambda: [t.to for t in twilio.texts] == [FRONT_DOOR_SMS], "the text")
+        sms, _email = duty_addresses(line, clock.now)
+        wait_for(lambda: [t.to for t in twilio.texts] == [sms], "the text")
         wait_for(lambda: len(mail.mailbox.mails) == 1, "the e-mail")
     finally:
         process.terminate()
