@@ -51,7 +51,7 @@ from ivr.retention import purge_command
 from ivr.review import users
 from ivr.server import default_workers, run
 from ivr.stale import close_stale_command
-from ivr.terminal import escaped
+from ivr.terminal import escaped, shown
 
 
 def database_error(url: str, error: DBAPIError) -> click.ClickException:
@@ -168,8 +168,8 @@ class Echo:
 
     def gather(self, gather: GatherSpec) -> str | None:
         answer = self.inner.gather(gather)
-        shown = "(hangs up)" if answer is None else repr(answer) if answer else "(silence)"
-        click.echo(f"caller: {shown}")
+        said = "(hangs up)" if answer is None else repr(answer) if answer else "(silence)"
+        click.echo(f"caller: {said}")
         return answer
 
     def dial(self, number: str) -> str | None:
@@ -216,6 +216,9 @@ def call(ctx: click.Context, url: str | None, keys: str | None, caller: str) -> 
         log = phone.call()
     click.echo(f"-- call ended ({ended(log)})")
     for event in log.events:
+        if event.kind == "whisper":
+            # Said to the person who answered a transfer, before the caller was put through.
+            click.echo(f"-- whispered to whoever answered: {shown(event.text)}")
         if event.kind == "error":
             click.echo(f"-- {event.text}", err=True)
     if not url:

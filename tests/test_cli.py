@@ -37,6 +37,21 @@ def test_a_scripted_call_in_the_terminal(app) -> None:
     assert re.search(r"reference \d{6}: outcome share_anonymised", result.output)
 
 
+def test_a_call_put_through_shows_what_the_person_answering_heard(app) -> None:
+    """The whisper is said to the duty team, not the caller: the terminal shows it apart."""
+    result = ivr(app, "call", "--keys", "0,completed")
+    assert result.exit_code == 0, result.output
+    whispered = " ".join(
+        line for line in result.output.splitlines() if line.startswith("-- whispered")
+    )
+    reference = re.search(r"reference (\d{6}): outcome speak_to_someone", result.output)
+    assert reference, result.output
+    assert "information sharing line. Call reference " in whispered
+    assert ", ".join(reference[1]) in whispered
+    assert "The caller has asked to speak to someone." in whispered
+    assert "  line: The caller has asked" not in result.output, "the caller does not hear it"
+
+
 def test_an_interactive_call_reads_keys_and_words(app) -> None:
     result = ivr(app, "call", input="2\nno\nyes\n\nh\n")
     assert result.exit_code == 0, result.output
