@@ -243,6 +243,11 @@ class Transaction:
             self._session.close()
 
 
+# What reads and writes call records: a webhook's transaction, or an ORM session (the seed,
+# maintenance, tests); both answer `connection()` and `info`.
+Database = Transaction | Session
+
+
 @contextmanager
 def transaction() -> Iterator[Transaction]:
     """A writing transaction that commits on success and rolls back on any error."""

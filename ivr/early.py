@@ -14,6 +14,7 @@ from sqlalchemy import Integer, String, Table, bindparam, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ivr import records
+from ivr.db import Database
 from ivr.models import Base, Call, UTCDateTime
 
 # Twilio sends a call's first webhook within seconds of its status; a day is far past that.
@@ -41,7 +42,7 @@ KEEP = EARLY.insert()
 ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
-def _one_at_a_time(db: records.Database, call_sid: str) -> None:
+def _one_at_a_time(db: Database, call_sid: str) -> None:
     """On PostgreSQL, the first webhook and an early status of one call take turns here.
 
     Without it each could miss the other's uncommitted row: the webhook finds no status kept,
@@ -54,9 +55,7 @@ def _one_at_a_time(db: records.Database, call_sid: str) -> None:
         connection.execute(ADVISORY_LOCK, {"key": key})
 
 
-def keep(
-    db: records.Database, call_sid: str, status: str, seconds: int | None, at: datetime
-) -> None:
+def keep(db: Database, call_sid: str, status: str, seconds: int | None, at: datetime) -> None:
     """Keep the status for the call's first webhook; forget ones whose call never came.
 
     If that webhook committed the call meanwhile, the status closes it now instead.
@@ -73,7 +72,7 @@ def keep(
         connection.execute(KEEP, kept | {"received_at": at})
 
 
-def apply(db: records.Database, call: Call, at: datetime) -> None:
+def apply(db: Database, call: Call, at: datetime) -> None:
     """Close a call just opened if its status came first."""
     _one_at_a_time(db, call.call_sid)
     connection = db.connection()

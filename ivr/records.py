@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, configure_mappers, instrumentation, object_session
 
 from ivr import references
-from ivr.db import Transaction
+from ivr.db import Database, Transaction
 from ivr.flow import ADVICE_OUTCOMES, INITIAL, LESSER_RANK, REFINES
 from ivr.models import Call, Step
 
@@ -54,8 +54,6 @@ OPEN = {
 # Session.info: the calls this transaction loaded; a call's InstanceState.info: its `Found`.
 LOADED = "ivr.records.loaded"
 FOUND = "ivr.records.found"
-# A webhook's transaction, or an ORM session.
-Database = Transaction | Session
 
 
 @dataclass

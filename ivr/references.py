@@ -12,9 +12,8 @@ import random
 import secrets
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
 
-from ivr.db import Transaction
+from ivr.db import Database
 from ivr.models import Call
 
 # docs/call-flow.md, "The record of a call": the reference is 6 digits, unique, read to the caller.
@@ -39,7 +38,7 @@ def candidates(rng: random.Random, digits: int) -> list[str]:
     return [f"{rng.randrange(10**digits):0{digits}d}" for _ in range(CANDIDATES)]
 
 
-def free(db: Transaction | Session) -> str:
+def free(db: Database) -> str:
     """A reference no stored call holds: six digits unless nearly all six-digit ones are taken."""
     for digits in range(DIGITS, MAX_DIGITS + 1):
         drawn = candidates(source, digits)

@@ -120,11 +120,10 @@ def requested(line: Flask, clock: Clock) -> Callable[[], int]:
 
 
 def duty_addresses(app: Flask, at: datetime) -> tuple[str, str]:
-    """Where a request made at `at` goes (text, e-mail): the front door in office hours, the
-    emergency duty service otherwise. Tests whose worker runs on the real clock need it."""
-    if app.extensions["ivr.line"].office_open(at):
-        return FRONT_DOOR_SMS, FRONT_DOOR_EMAIL
-    return EDS_SMS, EDS_EMAIL
+    """Where a request made at `at` goes (text, e-mail): the channels of the duty team on call
+    then. Tests whose worker runs on the real clock need it."""
+    team = CHANNELS["contacts"][app.extensions["ivr.line"].duty_now(at).key]["callbacks"]
+    return team["sms"][0], team["email"][0]
 
 
 def messages(app: Flask) -> list[OutboxMessage]:
