@@ -16,13 +16,15 @@ from ivr import records
 from ivr.flow import INITIAL, KEY_TRIGGERS, ROUTE_STARTS, STATES, State
 from ivr.line import Line, dialable
 from ivr.machine import DIAL_TRIGGERS, call_machine
-from ivr.messaging import outbox
+from ivr.messaging import heartbeat, outbox
 from ivr.models import Call
 
 # What the line says before a prompt heard again: silence, a wrong answer, or "*" (nothing).
 Notice = Literal["didnt_hear", "not_a_choice", "again"] | None
 NOTICES: dict[str, Notice] = {"silence": "didnt_hear", "invalid": "not_a_choice"}
 REPEAT = "*"
+# The conditions that promise a message a worker must send (ivr.messaging.heartbeat).
+NEEDS_WORKER = frozenset({"callback_offered", "advice_text_offered"})
 
 
 class CallFlow:
@@ -38,6 +40,7 @@ class CallFlow:
         self.reprompt = False
         # What a spoken answer was understood as, said back before the next prompt ("No.").
         self.understood: str | None = None
+        self._worker_running: bool | None = None
 
     @property
     def state(self) -> str:
@@ -95,14 +98,32 @@ class CallFlow:
         return self.call.outcome == "adult_referral" and not self.tried_nspcc()
 
     def callback_offered(self, _event: EventData | None = None) -> bool:
-        """Only a duty team with a call-back channel, and only to a number that can be rung."""
-        return outbox.can_call_back(self.line.config, self.call.transfer_to) and dialable(
-            self.call.caller
+        """Only a duty team with a call-back channel, only to a number that can be rung, and
+        only while a worker runs to send the request."""
+        return (
+            outbox.can_call_back(self.line.config, self.call.transfer_to)
+            and dialable(self.call.caller)
+            and self.worker_running()
         )
 
     def advice_text_offered(self, _event: EventData | None = None) -> bool:
-        """A mobile caller, advice given, and texts that can be sent (ivr.messaging)."""
-        return outbox.can_text_advice(self.call)
+        """A mobile caller, advice given, texts that can be sent (ivr.messaging), and a worker
+        running to send it."""
+        return outbox.can_text_advice(self.call) and self.worker_running()
+
+    def look_ahead(self) -> None:
+        """Read now what the prompt about to be spoken asks of the database: it is rendered
+        after the webhook's transaction has committed."""
+        for item in self.declared.says:
+            if item.when in NEEDS_WORKER:
+                getattr(self, item.when)()
+
+    def worker_running(self) -> bool:
+        """Read once per webhook, and only where a message would be offered."""
+        if self._worker_running is None:
+            connection = records.database_of(self.call).connection()
+            self._worker_running = heartbeat.running(connection, self.now, self.line.config)
+        return self._worker_running
 
     @property
     def session(self) -> Session:

@@ -32,7 +32,7 @@ from ivr import (
 from ivr.audit import command_line_actor, write
 from ivr.audit_verify import audit_command
 from ivr.config import PROMPTS_FILE, prompt_file, prompts_dir
-from ivr.golive import live_problems, shown_url, unreachable
+from ivr.golive import live_problems, live_warnings, shown_url, unreachable
 from ivr.graph import mermaid
 from ivr.line import example_number, utc_now
 from ivr.messaging.worker import beside_server, worker_command
@@ -352,13 +352,16 @@ def check(
         info = ctx.ensure_object(ScriptInfo)
         app = create_app() if info.create_app is line_app else info.load_app()
         problems: list[Any] = live_problems(app)
+        warnings = live_warnings(app)
     else:
         from ivr.check import check as find_problems
 
         prompts = prompt_file(PROMPTS_FILE, prompts_dir(prompts_directory))
-        problems = find_problems(config_file, prompts)
+        problems, warnings = find_problems(config_file, prompts), []
     for problem in problems:
         click.echo(str(problem))
+    for warning in warnings:
+        click.echo(f"warning: {warning}")
     if problems:
         raise click.ClickException(f"{len(problems)} problem(s) found")
     click.echo("config and prompts: OK")

@@ -17,7 +17,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from ivr import db, local_token_path, metrics
 from ivr.check import check
-from ivr.check.callbacks import live_callback_problems
+from ivr.check.callbacks import live_callback_problems, worker_warnings
 from ivr.config import PROMPTS_FILE, prompt_file, prompts_dir
 from ivr.server import default_workers
 
@@ -33,6 +33,11 @@ def live_problems(app: Flask) -> list[str]:
         *live_callback_problems(app),
         *([metrics.SHARED_DIR_PROBLEM] if metrics.SHARED_DIR_PROBLEM else []),
     ]
+
+
+def live_warnings(app: Flask) -> list[str]:
+    """What callers would go without, though the line answers every call."""
+    return worker_warnings(app)
 
 
 def token_problems(app: Flask) -> list[str]:

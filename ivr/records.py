@@ -206,6 +206,15 @@ def add_step(call: Call, step: str, given: str, kind: str, at: datetime) -> None
     call.step_count += 1
 
 
+def database_of(call: Call) -> Database:
+    """The transaction (or session) the call was loaded in, for a read beside its record."""
+    record = found(call)
+    db = record.db if record is not None else object_session(call)
+    if db is None:
+        raise RuntimeError("the call was not loaded from the database")
+    return db
+
+
 def session_of(call: Call) -> Session | None:
     """The ORM session of the transaction a call was loaded in, by a prebuilt read or the ORM."""
     record = found(call)

@@ -110,7 +110,9 @@ def incoming() -> Response:
         call = records.open_call(tx, sid, caller, now, out_of_hours=not office_open)
         early.apply(tx, call, now)
         note(call)
-        return CallFlow(call, line, now)
+        flow = CallFlow(call, line, now)
+        flow.look_ahead()
+        return flow
 
     return twiml(render(recorded(open_call), None, url_for))
 
@@ -139,6 +141,7 @@ def gather() -> Response:
             notice = flow.answer(digits, speech, confidence)
         elif n == flow.call.step_count - 1:
             notice = flow.replayed_notice()
+        flow.look_ahead()
         note(flow.call, input=flow.input_kind)
         return flow, notice
 
@@ -162,6 +165,7 @@ def dial() -> Response:
         recorded = n == flow.call.step_count and flow.declared.kind == "transfer"
         if recorded:
             flow.dialled(result)
+        flow.look_ahead()
         note(flow.call, input="dial", transfer=flow.call.transfer_status if recorded else None)
         return flow
 

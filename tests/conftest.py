@@ -19,6 +19,7 @@ from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
 from ivr import create_app, db, export
+from ivr.messaging.worker import Worker
 from ivr.models import Call
 from ivr.phone import CallLog, FlaskTransport, Phone, ScriptedAnswerer
 
@@ -117,6 +118,13 @@ def database_url(tmp_path: Any) -> Iterator[str]:
 AppFactory = Callable[..., Flask]
 
 
+def worker_seen(app: Flask) -> None:
+    """A call-back worker says it is running, at the app's clock: the line may promise a call
+    back or a text from now until `callbacks.worker_missing_after_seconds` have passed."""
+    with app.app_context():
+        Worker(app, "test-worker").beat()
+
+
 @pytest.fixture
 def make_app(database_url: str, clock: Clock) -> Iterator[AppFactory]:
     """Build apps on the test's database; keyword arguments override config/default.yaml."""
@@ -200,9 +208,12 @@ class PhoneCall:
             )
         return self
 
-    def never_hears(self, prompt: str) -> PhoneCall:
+    def heard(self, prompt: str) -> bool:
         pattern = prompt_pattern(self.app.extensions["ivr.line"].prompts["sentences"][prompt])
-        assert not any(pattern.match(t) for t in self.said()), self.transcript
+        return any(pattern.match(t) for t in self.said())
+
+    def never_hears(self, prompt: str) -> PhoneCall:
+        assert not self.heard(prompt), self.transcript
         return self
 
     def whispers(self) -> list[str]:

@@ -9,12 +9,13 @@ benchmarks/RESULTS.md has the profile that settled these numbers.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
-from tests.conftest import CALLER, signed_post
+from tests.conftest import CALLBACK_CHANNELS, CALLER, AppFactory, signed_post
 
 SID = "CA" + "ef" * 16
 # Statements per kind of webhook, on each database (each also commits once). A call's first
@@ -27,9 +28,11 @@ STATEMENTS = {
 }
 
 
-def test_each_kind_of_webhook_makes_the_trips_the_profile_settled_on(
-    app: Flask, client: FlaskClient
-) -> None:
+Trips = Callable[..., dict[str, int]]
+
+
+def counted(app: Flask, client: FlaskClient) -> Trips:
+    """Post a webhook of the call, and say how many statements and commits it made."""
     engine = app.extensions["ivr.engine"]
     sent: Counter[str] = Counter()
 
@@ -48,6 +51,14 @@ def test_each_kind_of_webhook_makes_the_trips_the_profile_settled_on(
         assert answered.status_code in (200, 204), answered.get_data(as_text=True)
         return dict(sent)
 
+    return trips
+
+
+def test_each_kind_of_webhook_makes_the_trips_the_profile_settled_on(
+    app: Flask, client: FlaskClient
+) -> None:
+    engine = app.extensions["ivr.engine"]
+    trips = counted(app, client)
     made = {
         "incoming": trips("/voice/incoming"),
         "gather": trips("/voice/gather?n=0", Digits="0"),  # 0: put through to a person
@@ -56,3 +67,19 @@ def test_each_kind_of_webhook_makes_the_trips_the_profile_settled_on(
     }
     expected = STATEMENTS[engine.dialect.name]
     assert made == {kind: {"statements": n, "commits": 1} for kind, n in expected.items()}
+
+
+def test_only_a_menu_that_would_offer_a_call_back_asks_whether_a_worker_runs(
+    make_app: AppFactory,
+) -> None:
+    """One read more, and only where a call back would be offered (ivr.messaging.heartbeat)."""
+    app = make_app(contacts=CALLBACK_CHANNELS)
+    trips = counted(app, app.test_client())
+    expected = STATEMENTS[app.extensions["ivr.engine"].dialect.name]
+    trips("/voice/incoming")
+    trips("/voice/gather?n=0", Digits="0")
+    not_connected = trips("/voice/dial?n=1", DialCallStatus="busy")
+    assert not_connected == {"statements": expected["dial"] + 1, "commits": 1}
+    # 1: the transfer again, which offers nothing.
+    again = trips("/voice/gather?n=2", Digits="1")
+    assert again == {"statements": expected["gather"], "commits": 1}

@@ -40,9 +40,11 @@ CHANNEL = {"front_door": {"callbacks": {"email": ["duty@example.org"]}}}
 
 
 def test_a_call_back_request_confirms_the_number_it_will_call(make_app) -> None:
-    from tests.conftest import PhoneCall
+    from tests.conftest import PhoneCall, worker_seen
 
-    played = PhoneCall(make_app(contacts=CHANNEL), ["0", "busy", "2"])
+    app = make_app(contacts=CHANNEL)
+    worker_seen(app)
+    played = PhoneCall(app, ["0", "busy", "2"])
     played.hears("not_connected_callback_key", "callback_confirmed", "goodbye")
     # Read as the caller knows their own number, not as +44.
     assert any("on 0, 7, 9, 1, 1. 1, 2, 3. 4, 5, 6." in text for text in played.said()), (

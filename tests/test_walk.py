@@ -17,6 +17,7 @@ from ivr.callflow import CallFlow
 from ivr.config import load_config, load_prompts, merge
 from ivr.flow import INITIAL, STATES
 from ivr.line import Line
+from ivr.messaging import heartbeat
 from ivr.models import Base, Call
 
 INPUTS: list[tuple[str | None, str | None]] = [
@@ -73,10 +74,12 @@ def in_a_webhook(app: Flask) -> Iterator[None]:
 
 
 @pytest.fixture
-def session() -> Iterator[Session]:
+def session(line: Line) -> Iterator[Session]:
+    """A database with a call-back worker running, so the walk reaches what one sends."""
     engine = create_engine("sqlite://")
     Base.metadata.create_all(engine)
     with Session(engine) as db:
+        heartbeat.beat(db, "test-worker", line.clock())
         yield db
     engine.dispose()
 

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask
+from sqlalchemy.exc import DBAPIError
 
 from ivr.check.contacts import number_problem
 from ivr.check.loading import load
@@ -24,15 +25,19 @@ from ivr.check.sections import text_problem, unknown_keys
 from ivr.config import prompts_dir
 from ivr.flow import ADVICE_OUTCOMES, LESSER_OUTCOMES
 from ivr.line import example_number
+from ivr.messaging import heartbeat
 from ivr.messaging.models import CHANNELS
-from ivr.messaging.outbox import NEVER_CALLS_BACK
+from ivr.messaging.outbox import NEVER_CALLS_BACK, offers_messages
 from ivr.messaging.senders import SMTP_PORTS
 from ivr.messaging.wording import ADVICE_PLACEHOLDERS, PLACEHOLDERS, messages_file
 
-SETTINGS = ("sms_from", "email_from", "acknowledge_within_minutes")
+SETTINGS = ("sms_from", "email_from", "acknowledge_within_minutes", "worker_missing_after_seconds")
 CHANNEL_KEYS = (*CHANNELS, "escalate")
 # A minute at least; a day at most, when the links in the messages expire.
 ACKNOWLEDGE_MINUTES = (1, 1440)
+# Long enough for three beats through a busy database; short enough that a caller is not
+# promised a call back for long after the last worker died.
+WORKER_MISSING_SECONDS = (30, 900)
 EMAIL = re.compile(r"[^@\s,;<>\"'()\[\]]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 # Each kind of message, its parts, and what it may be filled with.
 MESSAGE_KINDS = {
@@ -45,13 +50,9 @@ MESSAGE_KINDS = {
 def check_callbacks(config: Located) -> Iterator[Problem]:
     """The callbacks section, each team's call-back channel, and who the messages come from."""
     yield from unknown_keys(config, ("callbacks",), SETTINGS)
-    minutes = config.get(("callbacks", "acknowledge_within_minutes"))
-    low, high = ACKNOWLEDGE_MINUTES
-    if isinstance(minutes, bool) or not isinstance(minutes, int) or not low <= minutes <= high:
-        yield config.problem(
-            ("callbacks", "acknowledge_within_minutes"),
-            f"{minutes!r} is not a whole number of minutes from {low} to {high}",
-        )
+    yield from whole_number(config, "acknowledge_within_minutes", ACKNOWLEDGE_MINUTES, "minutes")
+    missing = WORKER_MISSING_SECONDS
+    yield from whole_number(config, "worker_missing_after_seconds", missing, "seconds")
     duty = config.get(("duty",))
     duty_teams = (
         {v for v in duty.values() if isinstance(v, str)} if isinstance(duty, Mapping) else set()
@@ -61,6 +62,17 @@ def check_callbacks(config: Located) -> Iterator[Problem]:
     used = channels_in_use(config.data)
     yield from check_sender(config, "sms_from", "sms" in used)
     yield from check_sender(config, "email_from", "email" in used)
+
+
+def whole_number(
+    config: Located, key: str, bounds: tuple[int, int], unit: str
+) -> Iterator[Problem]:
+    value = config.get(("callbacks", key))
+    low, high = bounds
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        yield config.problem(
+            ("callbacks", key), f"{value!r} is not a whole number of {unit} from {low} to {high}"
+        )
 
 
 def channel_teams(config: Mapping[str, Any]) -> list[Any]:
@@ -216,3 +228,25 @@ def live_callback_problems(app: Flask) -> list[str]:
                 "IVR_SMTP_URL is not smtp://host:587 (STARTTLS) or smtps://host:465 (TLS)"
             )
     return problems
+
+
+def worker_warnings(app: Flask) -> list[str]:
+    """No worker running where the line would offer what one sends: until one is, callers are
+    offered no call back and no text. A warning, not a problem: before a first start no worker
+    can have run yet (a database that cannot be read is reported on its own)."""
+    line = app.extensions["ivr.line"]
+    with app.app_context():
+        if not offers_messages():
+            return []
+    try:
+        with app.extensions["ivr.engine"].connect() as connection:
+            if heartbeat.running(connection, line.clock(), line.config):
+                return []
+    except DBAPIError:
+        return []
+    seconds = line.config["callbacks"]["worker_missing_after_seconds"]
+    return [
+        f"no call-back worker has been running in the last {seconds} s: until one is, callers "
+        "are offered no call back and no advice by text (`ivr serve` runs one unless "
+        "--no-worker; otherwise run `ivr worker`)"
+    ]

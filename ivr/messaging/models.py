@@ -94,3 +94,14 @@ class OutboxEvent(Base):
 
     def as_dict(self) -> dict[str, str | None]:
         return {"event": self.event, "at": iso(self.at), "detail": self.detail}
+
+
+class WorkerBeat(Base):
+    """A call-back worker that is running, as of when it last said so (ivr.messaging.heartbeat)."""
+
+    __tablename__ = "callback_workers"
+
+    # host:pid, as the worker names itself when it claims a message.
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

@@ -81,6 +81,13 @@ def can_call_back(config: Mapping[str, Any], team: str | None) -> bool:
     return any(addresses(config, team).values())
 
 
+def offers_messages() -> bool:
+    """Whether the line would offer anything a worker sends: a call back to some duty team,
+    or advice by text."""
+    config = outbox().line.config
+    return outbox().texts or any(can_call_back(config, team) for team in duty_teams(config))
+
+
 def is_mobile(number: str | None) -> bool:
     """A number a text can reach: a mobile, never a landline, a withheld or a short number."""
     try:

@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from ivr import audit, db
 from ivr.logs import mask
-from ivr.messaging import escalation, senders, tokens
+from ivr.messaging import escalation, heartbeat, senders, tokens
 from ivr.messaging.models import OutboxMessage
 from ivr.messaging.outbox import event, outbox
 from ivr.models import Call
@@ -85,6 +86,9 @@ class Worker:
     def __init__(self, app: Flask, name: str | None = None) -> None:
         self.app = app
         self.name = (name or f"{socket.gethostname()}:{os.getpid()}")[:64]
+        # When this worker next says it is running (time.monotonic); None: it never says so,
+        # as a pass run from a test or a timer says it itself.
+        self.next_beat: float | None = None
 
     def now(self) -> datetime:
         return outbox().clock()
@@ -164,11 +168,26 @@ class Worker:
 
     def idle(self) -> bool:
         """Nothing due and nothing overdue, found by reading: on SQLite an idle worker's poll
-        never takes the write lock the webhooks queue for."""
+        never takes the write lock the webhooks queue for (only its beat does, every 30 s)."""
         with db.reading() as session:
             now = self.now()
             waiting = session.scalar(select(OutboxMessage.id).where(due(now)).limit(1))
             return waiting is None and not escalation.any_overdue(session, now)
+
+    def beat(self) -> None:
+        """Say this worker is running, so the line may promise what it will send."""
+        with db.session() as session:
+            heartbeat.beat(session, self.name, self.now())
+
+    def beat_if_due(self) -> None:
+        """Between sends too: a backlog of slow sends must not make a busy worker look dead."""
+        if self.next_beat is not None and time.monotonic() >= self.next_beat:
+            self.beat()
+            self.next_beat = time.monotonic() + heartbeat.every(outbox().line.config)
+
+    def stopped(self) -> None:
+        with db.session() as session:
+            heartbeat.stopped(session, self.name)
 
     def run_once(self, stop: threading.Event | None = None) -> int:
         """Escalate what is overdue, then send every message due now; how many were handled."""
@@ -178,21 +197,30 @@ class Worker:
         handled = 0
         while not (stop and stop.is_set()) and self.deliver_one():
             handled += 1
+            self.beat_if_due()
         return handled
 
     def run(self, stop: threading.Event, poll_seconds: float, parent: int | None = None) -> None:
         """Until stopped (or the server that started it has gone): a database outage is waited
         out, never fatal, so messages queued meanwhile still go once it is back."""
         log.info("call-back worker %s started", self.name)
+        self.next_beat = time.monotonic()
+        # Never so long between polls that the line would take this worker for gone.
+        wait = min(poll_seconds, heartbeat.every(outbox().line.config))
         while not stop.is_set():
             if parent is not None and os.getppid() != parent:
                 log.info("the server that started this worker has stopped; stopping too")
                 break
             try:
+                self.beat_if_due()
                 self.run_once(stop)
             except Exception:
                 log.exception("the call-back worker hit an error; trying again shortly")
-            stop.wait(poll_seconds)
+            stop.wait(wait)
+        try:
+            self.stopped()
+        except Exception:
+            log.exception("the call-back worker could not say it stopped; it will be missed")
         log.info("call-back worker %s stopped", self.name)
 
 
@@ -282,7 +310,12 @@ def worker_command(once: bool, poll_seconds: float, parent: int | None) -> None:
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     worker = Worker(app)
     if once:
-        click.echo(f"{worker.run_once()} message(s) handled")
+        # Run from a timer, it counts as running until `worker_missing_after_seconds` pass
+        # after it finished.
+        worker.beat()
+        handled = worker.run_once()
+        worker.beat()
+        click.echo(f"{handled} message(s) handled")
         return
     stop = threading.Event()
 

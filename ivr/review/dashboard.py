@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from flask import render_template, request
+from flask import current_app, render_template, request
+from sqlalchemy.orm import Session
 
 from ivr import db
+from ivr.messaging import heartbeat
+from ivr.messaging.outbox import offers_messages
 from ivr.review import charts, display, layout, stats  # noqa: F401  (filters and error pages)
 from ivr.review.blueprint import bp
 from ivr.review.callbacks import queue
@@ -32,6 +35,7 @@ def dashboard() -> str:
             session, [("Today", today), ("7 days", at - timedelta(days=7)), ("30 days", month)]
         )
         hours = stats.by_hour(session, month, office)
+        missing, last_worker = worker_missing(session, at)
     outcomes = [(outcome(name), count) for name, count in windows[2].outcomes.items()]
     return render_template(
         "review/dashboard.html",
@@ -42,4 +46,16 @@ def dashboard() -> str:
         hour_chart=charts.columns([(f"{h:02d}", n) for h, n in enumerate(hours)]),
         hours=hours,
         action_form=ActionForm(),
+        worker_missing=missing,
+        last_worker=last_worker,
     )
+
+
+def worker_missing(session: Session, at: datetime) -> tuple[bool, datetime | None]:
+    """Whether callers are going without a call back or a text the line would offer, because
+    no worker runs to send it; and when one last ran."""
+    if not offers_messages():
+        return False, None
+    config = current_app.extensions["ivr.line"].config
+    connection = session.connection()
+    return not heartbeat.running(connection, at, config), heartbeat.last_seen(connection)

@@ -13,6 +13,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from ivr import db
+from ivr.messaging import heartbeat
 from ivr.messaging.models import CallbackRequest, OutboxEvent, OutboxMessage
 from ivr.messaging.outbox import request_callback
 from ivr.messaging.worker import Worker
@@ -24,7 +25,7 @@ from tests.callbacks.stand_ins import (
     TwilioServer,
     certificate,
 )
-from tests.conftest import AppFactory, Clock, PhoneCall
+from tests.conftest import AppFactory, Clock, PhoneCall, worker_seen
 
 PUBLIC = "https://ivr.example.org"
 FRONT_DOOR_SMS, FRONT_DOOR_EMAIL = "+447400123111", "front-door-duty@example.org"
@@ -77,8 +78,8 @@ def mail(tls_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> Itera
 
 @pytest.fixture
 def line(make_app: AppFactory, twilio: FakeTwilio, mail: MailServer) -> Flask:
-    """The line with call-back channels, sending to the stand-ins."""
-    return make_app(
+    """The line with call-back channels, sending to the stand-ins, and a worker running."""
+    app = make_app(
         {
             "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
             "TWILIO_API_URL": twilio.url,
@@ -86,6 +87,8 @@ def line(make_app: AppFactory, twilio: FakeTwilio, mail: MailServer) -> Flask:
         },
         **CHANNELS,
     )
+    worker_seen(app)
+    return app
 
 
 def failed_transfer(app: Flask, *said: str) -> str:
@@ -142,6 +145,12 @@ def request_row(app: Flask, request_id: int) -> CallbackRequest:
         found = session.get(CallbackRequest, request_id)
         assert found is not None
         return found
+
+
+def seen(app: Flask) -> datetime | None:
+    """When a call-back worker last said it was running; None if none is."""
+    with app.app_context(), db.reading() as session:
+        return heartbeat.last_seen(session.connection())
 
 
 def deliver(app: Flask) -> int:

@@ -77,6 +77,10 @@ def test_channels_as_documented_pass(tmp_path: Path) -> None:
             changed(callbacks__acknowledge_within_minutes=0),
             "callbacks.acknowledge_within_minutes: 0 is not a whole number of minutes",
         ),
+        (
+            changed(callbacks__worker_missing_after_seconds=10),
+            "callbacks.worker_missing_after_seconds: 10 is not a whole number of seconds",
+        ),
     ],
     ids=[
         "national number",
@@ -87,6 +91,7 @@ def test_channels_as_documented_pass(tmp_path: Path) -> None:
         "nspcc",
         "national sender",
         "zero minutes",
+        "worker missed too soon",
     ],
 )
 def test_a_mistake_is_found_at_its_line(

@@ -17,7 +17,7 @@ from tests.callbacks.conftest import (
     messages,
 )
 from tests.callbacks.stand_ins import FakeTwilio, MailServer
-from tests.conftest import AppFactory, Clock, PhoneCall
+from tests.conftest import AppFactory, Clock, PhoneCall, worker_seen
 
 Call = Callable[..., PhoneCall]
 LANDLINE = "+441189000123"
@@ -47,6 +47,7 @@ def test_out_of_hours_the_request_goes_to_the_emergency_duty_service(
     line: Flask, call: Call, clock: Clock
 ) -> None:
     clock.now = clock.now.replace(hour=22)
+    worker_seen(line)
     call("0", "no-answer", "2", on=line).hears("callback_confirmed")
     assert [m.address for m in messages(line)][:1] == [EDS_SMS]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 from flask import Flask
 
-from tests.callbacks.conftest import CHANNELS, duty_addresses
+from tests.callbacks.conftest import CHANNELS, duty_addresses, seen
 from tests.callbacks.stand_ins import ACCOUNT_SID, FakeTwilio, MailServer
 from tests.callbacks.test_workers import wait_for
 from tests.conftest import TOKEN, Clock
@@ -57,6 +57,8 @@ def test_serve_sends_call_back_messages_itself_and_stops_its_worker(
     )
     try:
         wait_until_healthy(Served(f"http://127.0.0.1:{port}", process))
+        # Its worker says it is running, so the line may offer call backs.
+        wait_for(lambda: seen(line) is not None, "the server's worker to say it runs")
         children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
         clock.now = datetime.now(UTC)
         requested()
@@ -67,3 +69,4 @@ def test_serve_sends_call_back_messages_itself_and_stops_its_worker(
         process.terminate()
         process.wait(timeout=30)
     wait_for(lambda: all(gone(int(pid)) for pid in children), "the server's worker to stop")
+    assert seen(line) is None, "a stopped worker still counts as running"

@@ -15,7 +15,7 @@ from werkzeug.test import TestResponse
 from ivr import db
 from ivr.models import AuditEntry
 from ivr.review import accounts
-from tests.conftest import CALLBACK_CHANNELS, WEDNESDAY_11AM, AppFactory
+from tests.conftest import CALLBACK_CHANNELS, WEDNESDAY_11AM, AppFactory, worker_seen
 
 PASSWORDS = {"sam": "sam-supervises-calls", "ada": "ada-administers-it", "old": "old-account-pw"}
 TOKEN = re.compile(
@@ -45,6 +45,7 @@ def app(make_app: AppFactory) -> Flask:
         accounts.add(session, WEDNESDAY_11AM, "test", "old", "supervisor", PASSWORDS["old"])
     with made.app_context(), db.session() as session:
         accounts.disable(session, WEDNESDAY_11AM, "test", "old")
+    worker_seen(made)
     return made
 
 

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from ivr import db
 from ivr.flow import STATES
 from ivr.review import stats
-from tests.conftest import WEDNESDAY_11AM, Clock
+from tests.conftest import WEDNESDAY_11AM, Clock, worker_seen
 from tests.review.conftest import Audit, inline_scripts, login, post
 
 
@@ -30,6 +30,18 @@ def test_open_callbacks_head_the_dashboard_until_done(
     assert "Call-back requests waiting: 0" in supervisor.get("/review/").get_data(as_text=True)
     call_page = supervisor.get("/review/calls/1").get_data(as_text=True)
     assert "Done by sam" in call_page and "rang &lt;them&gt; back" in call_page
+
+
+def test_the_dashboard_warns_while_no_call_back_worker_runs(
+    supervisor: FlaskClient, clock: Clock
+) -> None:
+    assert "call-back worker" not in supervisor.get("/review/").get_data(as_text=True)
+    clock.now += timedelta(minutes=5)
+    page = supervisor.get("/review/").get_data(as_text=True)
+    assert "No call-back worker has run since" in page
+    assert "callers are not offered a call back or their advice by text" in page
+    worker_seen(supervisor.application)
+    assert "call-back worker" not in supervisor.get("/review/").get_data(as_text=True)
 
 
 def test_a_call_without_a_request_cannot_be_marked_done(supervisor: FlaskClient, call) -> None:
