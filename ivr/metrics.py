@@ -4,6 +4,7 @@ Counted from one after-request hook reading what the webhooks noted on `flask.g`
 carry no metrics code. Under gunicorn every worker counts for itself: set
 `PROMETHEUS_MULTIPROC_DIR` to an empty directory the workers share and `/metrics` adds them up
 (prometheus-client's multiprocess mode); without it each process reports only its own counts.
+One figure is not counted but read at each scrape: when a call-back worker last ran (`WorkerSeen`).
 Only the addresses in the config's `metrics.allow` (addresses or CIDR networks) may read it.
 
 Metrics never keep a call from being answered: a `PROMETHEUS_MULTIPROC_DIR` that is not a
@@ -17,6 +18,7 @@ import ipaddress
 import logging
 import os
 import time
+from collections.abc import Iterator
 
 from flask import Blueprint, Flask, Response, abort, current_app, g, request
 from prometheus_client import (
@@ -28,8 +30,13 @@ from prometheus_client import (
     generate_latest,
     values,
 )
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy.exc import SQLAlchemyError
+
+from ivr import db
+from ivr.messaging import heartbeat
+from ivr.messaging.outbox import offers_messages
 
 bp = Blueprint("metrics", __name__)
 log = logging.getLogger(__name__)
@@ -71,6 +78,23 @@ SAFE_FALLBACKS = Counter(
     "ivr_safe_fallbacks", "Callers given the safe guidance because the line failed", ["endpoint"]
 )
 DATABASE_ERRORS = Counter("ivr_database_errors", "Requests that failed on the database")
+
+
+class WorkerSeen:
+    """When a call-back worker last said it was running, read from the database at each scrape:
+    no worker process counts it, and a dead one cannot. Only where the line offers what a
+    worker sends; 0 there means no worker has run (ivr.messaging.heartbeat)."""
+
+    def collect(self) -> Iterator[Metric]:
+        if not offers_messages():
+            return
+        with db.reading() as session:
+            seen = heartbeat.last_seen(session.connection())
+        yield GaugeMetricFamily(
+            "ivr_callback_worker_last_seen_timestamp_seconds",
+            "When a call-back worker last said it was running (Unix time); 0 if none has",
+            value=seen.timestamp() if seen else 0,
+        )
 
 
 def init_app(app: Flask) -> None:
@@ -131,4 +155,12 @@ def metrics() -> Response:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR") and not SHARED_DIR_PROBLEM:
         registry = CollectorRegistry()
         MultiProcessCollector(registry)
-    return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+    body = generate_latest(registry)
+    read = CollectorRegistry()
+    read.register(WorkerSeen())
+    try:
+        body += generate_latest(read)
+    except SQLAlchemyError:
+        log.exception("/metrics: when a call-back worker last ran could not be read")
+        g.database_down = True
+    return Response(body, content_type=CONTENT_TYPE_LATEST)

@@ -14,7 +14,16 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.exc import OperationalError
 
 from ivr import db, metrics, records
-from tests.conftest import TOKEN, AppFactory, PhoneCall, signed_post
+from ivr.messaging import heartbeat
+from tests.conftest import (
+    CALLBACK_CHANNELS,
+    TOKEN,
+    AppFactory,
+    Clock,
+    PhoneCall,
+    signed_post,
+    worker_seen,
+)
 
 Play = Callable[..., PhoneCall]
 
@@ -111,6 +120,46 @@ def test_webhook_latency_is_observed_per_endpoint(app: Flask, call: Play) -> Non
     before = sample(app, name, endpoint="voice.gather")
     call("2", "h")
     assert sample(app, name, endpoint="voice.gather") == before + 1
+
+
+WORKER_SEEN = "ivr_callback_worker_last_seen_timestamp_seconds"
+
+
+def worker_gauge(app: Flask) -> float | None:
+    """When /metrics says a call-back worker last ran; None when it does not say."""
+    response = app.test_client().get("/metrics")
+    assert response.status_code == 200, response.text
+    for family in text_string_to_metric_families(response.text):
+        if family.name == WORKER_SEEN:
+            return family.samples[0].value
+    return None
+
+
+def test_when_a_call_back_worker_last_ran_is_on_the_metrics(
+    make_app: AppFactory, clock: Clock
+) -> None:
+    """An alert can ask `time() - ivr_callback_worker_last_seen_timestamp_seconds > 90`."""
+    app = make_app(contacts=CALLBACK_CHANNELS)
+    assert worker_gauge(app) == 0, "no worker has run yet"
+    worker_seen(app)
+    assert worker_gauge(app) == clock.now.timestamp()
+
+
+def test_no_worker_gauge_where_nothing_would_be_sent(app: Flask) -> None:
+    assert worker_gauge(app) is None
+
+
+def test_a_database_down_at_a_scrape_leaves_out_the_worker_gauge(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def down(*_args: Any) -> None:
+        raise OperationalError("SELECT max(seen_at)", {}, Exception("connection refused"))
+
+    app = make_app(contacts=CALLBACK_CHANNELS)
+    errors = sample(app, "ivr_database_errors_total")
+    monkeypatch.setattr(heartbeat, "last_seen", down)
+    assert worker_gauge(app) is None
+    assert sample(app, "ivr_database_errors_total") == errors + 1
 
 
 def test_metrics_are_refused_to_an_address_not_allowed(app: Flask) -> None:
