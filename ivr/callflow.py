@@ -121,8 +121,10 @@ class CallFlow:
     def worker_running(self) -> bool:
         """Read once per webhook, and only where a message would be offered."""
         if self._worker_running is None:
-            connection = records.database_of(self.call).connection()
-            self._worker_running = heartbeat.running(connection, self.now, self.line.config)
+            db = records.database_of(self.call)
+            if db is None:
+                raise RuntimeError("a call's flow needs the call loaded from the database")
+            self._worker_running = heartbeat.running(db.connection(), self.now, self.line.config)
         return self._worker_running
 
     @property

@@ -206,13 +206,10 @@ def add_step(call: Call, step: str, given: str, kind: str, at: datetime) -> None
     call.step_count += 1
 
 
-def database_of(call: Call) -> Database:
+def database_of(call: Call) -> Database | None:
     """The transaction (or session) the call was loaded in, for a read beside its record."""
     record = found(call)
-    db = record.db if record is not None else object_session(call)
-    if db is None:
-        raise RuntimeError("the call was not loaded from the database")
-    return db
+    return record.db if record is not None else object_session(call)
 
 
 def session_of(call: Call) -> Session | None:
@@ -228,7 +225,7 @@ def last_step(call: Call) -> Step | None:
     record = found(call)
     if record is not None and record.steps:
         return Step(**record.steps[-1])
-    db = record.db if record is not None else object_session(call)
+    db = database_of(call)
     if db is None or not call.step_count:
         return None
     parameters = {"call": call.id, "seq": call.step_count - 1}

@@ -54,5 +54,8 @@ def last_seen(connection: Connection) -> datetime | None:
 
 def running(connection: Connection, now: datetime, config: Mapping[str, Any]) -> bool:
     """A worker was seen within `callbacks.worker_missing_after_seconds` of `now`."""
-    seen = last_seen(connection)
+    return recent(last_seen(connection), now, config)
+
+
+def recent(seen: datetime | None, now: datetime, config: Mapping[str, Any]) -> bool:
     return seen is not None and now - seen <= missing_after(config)

@@ -57,5 +57,5 @@ def worker_missing(session: Session, at: datetime) -> tuple[bool, datetime | Non
     if not offers_messages():
         return False, None
     config = current_app.extensions["ivr.line"].config
-    connection = session.connection()
-    return not heartbeat.running(connection, at, config), heartbeat.last_seen(connection)
+    seen = heartbeat.last_seen(session.connection())
+    return not heartbeat.recent(seen, at, config), seen
