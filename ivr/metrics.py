@@ -20,7 +20,7 @@ import os
 import time
 from collections.abc import Iterator
 
-from flask import Blueprint, Flask, Response, abort, current_app, g, request
+from flask import Blueprint, Flask, Response, abort, g, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -35,6 +35,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy.exc import SQLAlchemyError
 
 from ivr import db
+from ivr.known import known_line
 from ivr.messaging import heartbeat
 from ivr.messaging.outbox import offers_messages
 
@@ -138,7 +139,7 @@ def _count(response: Response) -> None:
 
 def allowed(address: str | None) -> bool:
     """Whether `address` is in one of the configured networks; unparsable means no."""
-    networks = current_app.extensions["ivr.line"].config.get("metrics", {}).get("allow", [])
+    networks = known_line().config.get("metrics", {}).get("allow", [])
     try:
         ip = ipaddress.ip_address(address or "")
     except ValueError:

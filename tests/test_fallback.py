@@ -68,3 +68,14 @@ def test_an_unreadable_config_keeps_the_duty_numbers_last_checked(
     app = make_app({"IVR_CONFIG": str(tmp_path / "gone.yaml"), "LAST_KNOWN_LINE": checked})
     for response in every_voice_answer(app):
         assert_safe_guidance(response, duty=ADULTS)
+
+
+def test_metrics_are_read_with_the_line_last_checked_or_refused_with_503(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    checked = make_app().extensions["ivr.line"]
+    gone = str(tmp_path / "gone.yaml")
+    known = make_app({"IVR_CONFIG": gone, "LAST_KNOWN_LINE": checked}).test_client()
+    assert known.get("/metrics").status_code == 200
+    unknown = make_app({"IVR_CONFIG": gone}).test_client()
+    assert unknown.get("/metrics").status_code == 503

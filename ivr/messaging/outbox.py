@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from ivr import audit
 from ivr.config import prompts_dir
+from ivr.known import known_line
 from ivr.line import Clock, Line
 from ivr.messaging import tokens
 from ivr.messaging.models import CHANNELS, CallbackRequest, OutboxEvent, OutboxMessage
@@ -51,7 +52,7 @@ def outbox() -> Outbox:
     found: Outbox | None = current_app.extensions.get("ivr.outbox")
     if found is None:
         config = current_app.config
-        line: Line = current_app.extensions["ivr.line"]
+        line = known_line()
         words = Wording(load(prompts_dir(config["PROMPTS"])), line)
         texts = bool(config["TWILIO_ACCOUNT_SID"] and line.config["callbacks"].get("sms_from"))
         found = Outbox(words, config["SECRET_KEY"], line.clock, texts)

@@ -16,6 +16,7 @@ from wtforms import StringField
 from wtforms.validators import Length
 
 from ivr import audit, db
+from ivr.known import NoKnownLine
 from ivr.messaging import tokens
 from ivr.messaging.models import CallbackRequest, OutboxMessage
 from ivr.messaging.outbox import event, outbox
@@ -52,6 +53,12 @@ def private(response: Response) -> Response:
     if request.endpoint != "callbacks.static":
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.errorhandler(NoKnownLine)
+def unavailable(_error: NoKnownLine) -> tuple[str, int]:
+    """The message sent already holds the number: the team can still call back without the page."""
+    return render_template("callbacks/unavailable.html"), 503
 
 
 @bp.route("/<token>", methods=["GET", "POST"])

@@ -14,6 +14,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter
 
 # Importing the views registers their routes on `bp`.
+from ivr.known import known_line
 from ivr.review import (  # noqa: F401
     audit_log,
     callbacks,
@@ -81,7 +82,13 @@ def _refuse_nul() -> None:
 
 @bp.before_request
 def _require_login() -> Any:
-    """Every page but the login form and the stylesheets needs a login; POSTs need a token."""
+    """Every page but the login form and the stylesheets needs a login; POSTs need a token.
+
+    With no line to work from (ivr.known), every page but the stylesheets answers 503 at once,
+    the login form too: a supervisor is told the area is unavailable, not asked to log in.
+    """
+    if request.endpoint != "review.static":
+        known_line()
     if request.endpoint in PUBLIC_ENDPOINTS:
         if request.method == "POST":
             csrf.protect()

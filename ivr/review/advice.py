@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask import current_app
-
 from ivr.flow import STATES, Say
+from ivr.known import known_line
 from ivr.models import Call
 
 # Prompts that frame the advice rather than give it.
@@ -36,7 +35,7 @@ def _given(say: Say, call: Call) -> bool:
 
 def sentences(call: Call) -> list[str]:
     """The advice sentences of the state that gave this call its outcome, placeholders unfilled."""
-    line = current_app.extensions["ivr.line"]
+    line = known_line()
     for state in STATES.values():
         if (
             state.kind in ("advice", "transfer")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.wrappers import Response
 
 from ivr import audit, db
+from ivr.known import known_line
 from ivr.messaging.review import callback_record
 from ivr.models import AuditEntry, Call
 from ivr.review import advice, words
@@ -131,7 +132,7 @@ def _history(session: Session, reference: str) -> list[AuditEntry]:
 
 def _show(call_id: int, *, revealed: bool) -> str:
     """The call's page; opening it, and revealing the number, are both audited."""
-    line = current_app.extensions["ivr.line"]
+    line = known_line()
     with db.session() as session:
         found = _load(session, call_id)
         action = "reveal_number" if revealed else "view_call"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 from sqlalchemy.orm import Session
 
 from ivr import db
+from ivr.known import known_line
 from ivr.messaging import heartbeat
 from ivr.messaging.outbox import offers_messages
 from ivr.review import charts, display, layout, stats  # noqa: F401  (filters and error pages)
@@ -56,6 +57,6 @@ def worker_missing(session: Session, at: datetime) -> tuple[bool, datetime | Non
     no worker runs to send it; and when one last ran."""
     if not offers_messages():
         return False, None
-    config = current_app.extensions["ivr.line"].config
+    config = known_line().config
     seen = heartbeat.last_seen(session.connection())
     return not heartbeat.recent(seen, at, config), seen

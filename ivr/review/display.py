@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import phonenumbers
-from flask import current_app
 from markupsafe import Markup, escape
 
+from ivr.known import known_line
 from ivr.review import words
 from ivr.review.blueprint import bp
 from ivr.review.local import now, zone
@@ -70,7 +70,7 @@ def outcome_words(call: object) -> str:
 
 @bp.app_template_filter("transfer_words")
 def transfer_words(call: object) -> str:
-    line = current_app.extensions["ivr.line"]
+    line = known_line()
     return words.transfer(
         line, getattr(call, "transfer_to", None), getattr(call, "transfer_status", None)
     )
@@ -78,7 +78,7 @@ def transfer_words(call: object) -> str:
 
 @bp.app_template_filter("team")
 def team(key: str | None) -> str:
-    return words.team(current_app.extensions["ivr.line"], key)
+    return words.team(known_line(), key)
 
 
 @bp.app_template_filter("phrase")

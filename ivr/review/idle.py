@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app
 from flask import session as browser_session
 
+from ivr.known import known_line
 from ivr.review.local import now
 
 SEEN = "seen_at"
@@ -19,7 +19,7 @@ SEEN = "seen_at"
 
 def limit() -> timedelta:
     """How long a session may sit unused, from the config's `review.idle_minutes`."""
-    minutes = current_app.extensions["ivr.line"].config["review"]["idle_minutes"]
+    minutes = known_line().config["review"]["idle_minutes"]
     return timedelta(minutes=int(minutes))
 
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, render_template, request, url_for
+from flask import render_template, request, url_for
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from ivr.known import known_line_if_any
 from ivr.review.blueprint import bp
 
 ERRORS = {
@@ -33,12 +34,18 @@ ERRORS = {
         "Sorry, there is a problem with the service",
         "Try again later. Nothing you did caused this; the error has been logged.",
     ),
+    503: (
+        "Sorry, the service is unavailable",
+        "Its settings cannot be read just now, so this page cannot be shown. Calls to the line "
+        "are still answered, with the safe guidance. Tell the team that runs the line, and try "
+        "again later.",
+    ),
 }
 
 
 @bp.app_context_processor
 def service() -> dict[str, Any]:
-    line = current_app.extensions.get("ivr.line")
+    line = known_line_if_any()
     name = line.config.get("service_name", "") if line else ""
     office = line.config.get("office_hours", {}).get("timezone", "") if line else ""
     return {"service_name": name, "office_zone": office}

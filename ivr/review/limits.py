@@ -27,6 +27,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import parse_many
 from werkzeug.wrappers import Response
 
+from ivr.known import known_line
 from ivr.line import Line
 from ivr.review import limit_store
 
@@ -85,7 +86,7 @@ def hooks_kept_to(app: Flask, blueprint: str) -> Iterator[None]:
 
 
 def _settings(app: Flask | None = None) -> dict[str, Any]:
-    line = (app or current_app).extensions["ivr.line"]
+    line = app.extensions["ivr.line"] if app else known_line()
     return dict(line.config["review"]["login_limits"])
 
 

@@ -7,12 +7,13 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
+from ivr.known import known_line
 from ivr.review.blueprint import bp
 
 
 def zone() -> ZoneInfo:
     """The office's time zone, from the line's configuration."""
-    config = current_app.extensions["ivr.line"].config
+    config = known_line().config
     return ZoneInfo(config.get("office_hours", {}).get("timezone", "Europe/London"))
 
 

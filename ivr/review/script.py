@@ -17,6 +17,7 @@ import graphviz
 from flask import current_app, render_template
 
 from ivr.flow import KEY_TRIGGERS, STATES
+from ivr.known import known_line
 from ivr.machine import machine_arguments
 from ivr.review import words
 from ivr.review.blueprint import bp
@@ -116,7 +117,7 @@ def diagram(line: Any) -> str | None:
 @bp.route("/script")
 def script() -> str:
     """Every state in flow order with what it says, filled in from config, and the diagram."""
-    line = current_app.extensions["ivr.line"]
+    line = known_line()
     states = [
         (
             state,

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app, flash, redirect, url_for
+from flask import flash, redirect, url_for
 from flask import session as browser_session
 from flask_login import current_user, logout_user
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from ivr import audit, db
+from ivr.known import known_line
 from ivr.review import idle
 from ivr.review.local import now
 from ivr.review.models import User
@@ -27,7 +28,7 @@ STARTED = "logged_in_at"
 
 def lifetime() -> timedelta:
     """The longest a session may last, from the config's `review.session_hours`."""
-    hours = current_app.extensions["ivr.line"].config["review"]["session_hours"]
+    hours = known_line().config["review"]["session_hours"]
     return timedelta(hours=float(hours))
 
 

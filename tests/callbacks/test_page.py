@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -19,7 +20,7 @@ from tests.callbacks.conftest import (
     messages,
     request_row,
 )
-from tests.conftest import Clock
+from tests.conftest import AppFactory, Clock
 
 
 def links(app: Flask) -> list[str]:
@@ -137,4 +138,37 @@ def test_taking_needs_the_forms_csrf_token(line: Flask, requested: Callable[[], 
     link = links(line)[0]
     client.get(link)
     assert client.post(link, data={"name": "no token"}).status_code == 400
+    assert request_row(line, request_id).taken_at is None
+
+
+def restarted(make_app: AppFactory, line: Flask, tmp_path: Path, *, checked: bool) -> Flask:
+    """A worker of `line`, restarted after its config file was lost; `ivr serve` hands its
+    workers the line it checked before they started (`checked`)."""
+    settings = {
+        "IVR_CONFIG": str(tmp_path / "gone.yaml"),
+        "SECRET_KEY": line.config["SECRET_KEY"],
+        "LAST_KNOWN_LINE": line.extensions["ivr.line"] if checked else None,
+    }
+    return make_app(settings)
+
+
+def test_with_the_config_unreadable_the_link_still_takes_the_request(
+    make_app: AppFactory, line: Flask, requested: Callable[[], int], tmp_path: Path
+) -> None:
+    request_id = requested()
+    worker = restarted(make_app, line, tmp_path, checked=True)
+    page = take(worker.test_client(), links(line)[0], "Sam at the front door")
+    assert "taken by <strong>Sam at the front door</strong>" in page
+    assert request_row(line, request_id).taken_by == "Sam at the front door"
+
+
+def test_with_no_line_to_go_on_the_link_says_to_call_back_anyway(
+    make_app: AppFactory, line: Flask, requested: Callable[[], int], tmp_path: Path
+) -> None:
+    request_id = requested()
+    worker = restarted(make_app, line, tmp_path, checked=False)
+    answer = worker.test_client().get(links(line)[0])
+    assert answer.status_code == 503
+    assert "Please still call back the number in the message" in answer.get_data(as_text=True)
+    assert answer.headers["Cache-Control"] == "no-store"
     assert request_row(line, request_id).taken_at is None
