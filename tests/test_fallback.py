@@ -79,3 +79,12 @@ def test_metrics_are_read_with_the_line_last_checked_or_refused_with_503(
     assert known.get("/metrics").status_code == 200
     unknown = make_app({"IVR_CONFIG": gone}).test_client()
     assert unknown.get("/metrics").status_code == 503
+
+
+def test_healthz_keeps_a_worker_with_an_unreadable_config_in_service_and_says_so(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    answer = make_app({"IVR_CONFIG": str(tmp_path / "gone.yaml")}).test_client().get("/healthz")
+    assert answer.status_code == 200
+    assert answer.json == {"status": "ok", "database": "ok", "config": "unreadable"}
+    assert make_app().test_client().get("/healthz").json["config"] == "ok"

@@ -140,7 +140,7 @@ def test_healthz_answers_503_when_the_database_does_not(make_app) -> None:
     app = make_app({"DATABASE_URL": "sqlite:////nonexistent/dir/ivr.sqlite3"})
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
-    assert response.json == {"status": "unavailable", "database": "down"}
+    assert response.json == {"status": "unavailable", "database": "down", "config": "ok"}
 
 
 TWILIO_FIELDS = st.sampled_from(
