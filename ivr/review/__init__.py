@@ -13,8 +13,9 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter
 
-# Importing the views registers their routes on `bp`.
 from ivr.known import known_line
+
+# Importing the views registers their routes on `bp`.
 from ivr.review import (  # noqa: F401
     audit_log,
     callbacks,
