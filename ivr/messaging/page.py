@@ -11,6 +11,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, render_template, request
 from flask_wtf import FlaskForm
+from werkzeug.exceptions import InternalServerError
 from werkzeug.wrappers import Response
 from wtforms import StringField
 from wtforms.validators import Length
@@ -58,7 +59,13 @@ def private(response: Response) -> Response:
 @bp.errorhandler(NoKnownLine)
 def unavailable(_error: NoKnownLine) -> tuple[str, int]:
     """The message sent already holds the number: the team can still call back without the page."""
-    return render_template("callbacks/unavailable.html"), 503
+    return render_template("callbacks/unavailable.html", settings_unreadable=True), 503
+
+
+@bp.errorhandler(InternalServerError)
+def failed(_error: InternalServerError) -> tuple[str, int]:
+    """A database down or a fault: the same advice as `unavailable`, not a bare error page."""
+    return render_template("callbacks/unavailable.html", settings_unreadable=False), 500
 
 
 @bp.route("/<token>", methods=["GET", "POST"])

@@ -22,6 +22,9 @@ from tests.callbacks.conftest import (
 )
 from tests.conftest import AppFactory, Clock
 
+# A database that cannot be opened: its folder does not exist.
+DOWN = "sqlite:////nonexistent/dir/ivr.sqlite3"
+
 
 def links(app: Flask) -> list[str]:
     """The link each message carries, as a path on this app."""
@@ -172,3 +175,15 @@ def test_with_no_line_to_go_on_the_link_says_to_call_back_anyway(
     assert "Please still call back the number in the message" in answer.get_data(as_text=True)
     assert answer.headers["Cache-Control"] == "no-store"
     assert request_row(line, request_id).taken_at is None
+
+
+def test_with_the_database_down_the_link_says_to_call_back_anyway(
+    make_app: AppFactory, line: Flask, requested: Callable[[], int]
+) -> None:
+    requested()
+    # Served as in production: the fault answered by the app's error page, not raised to the test.
+    down = {"DATABASE_URL": DOWN, "SECRET_KEY": line.config["SECRET_KEY"], "TESTING": False}
+    answer = make_app(down).test_client().get(links(line)[0])
+    assert answer.status_code == 500
+    assert "Please still call back the number in the message" in answer.get_data(as_text=True)
+    assert answer.headers["Cache-Control"] == "no-store"
