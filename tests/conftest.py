@@ -8,6 +8,7 @@ import secrets
 import string
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -242,6 +243,21 @@ def finished_call(call_sid: str, reference: str, started_at: datetime) -> Call:
         out_of_hours=False,
         state="goodbye",
         trail=[],
+    )
+
+
+def restarted(
+    make_app: AppFactory, app: Flask, gone: Path, *, checked: bool, **settings: Any
+) -> Flask:
+    """A worker of `app`'s line, restarted after its config file (`gone`) was lost; `ivr serve`
+    hands its workers the line it checked before they started (`checked`)."""
+    return make_app(
+        {
+            "IVR_CONFIG": str(gone),
+            "SECRET_KEY": app.config["SECRET_KEY"],
+            "LAST_KNOWN_LINE": app.extensions["ivr.line"] if checked else None,
+            **settings,
+        }
     )
 
 

@@ -20,7 +20,7 @@ from tests.callbacks.conftest import (
     messages,
     request_row,
 )
-from tests.conftest import AppFactory, Clock
+from tests.conftest import AppFactory, Clock, restarted
 
 # A database that cannot be opened: its folder does not exist.
 DOWN = "sqlite:////nonexistent/dir/ivr.sqlite3"
@@ -144,22 +144,11 @@ def test_taking_needs_the_forms_csrf_token(line: Flask, requested: Callable[[], 
     assert request_row(line, request_id).taken_at is None
 
 
-def restarted(make_app: AppFactory, line: Flask, tmp_path: Path, *, checked: bool) -> Flask:
-    """A worker of `line`, restarted after its config file was lost; `ivr serve` hands its
-    workers the line it checked before they started (`checked`)."""
-    settings = {
-        "IVR_CONFIG": str(tmp_path / "gone.yaml"),
-        "SECRET_KEY": line.config["SECRET_KEY"],
-        "LAST_KNOWN_LINE": line.extensions["ivr.line"] if checked else None,
-    }
-    return make_app(settings)
-
-
 def test_with_the_config_unreadable_the_link_still_takes_the_request(
     make_app: AppFactory, line: Flask, requested: Callable[[], int], tmp_path: Path
 ) -> None:
     request_id = requested()
-    worker = restarted(make_app, line, tmp_path, checked=True)
+    worker = restarted(make_app, line, tmp_path / "gone.yaml", checked=True)
     page = take(worker.test_client(), links(line)[0], "Sam at the front door")
     assert "taken by <strong>Sam at the front door</strong>" in page
     assert request_row(line, request_id).taken_by == "Sam at the front door"
@@ -169,7 +158,7 @@ def test_with_no_line_to_go_on_the_link_says_to_call_back_anyway(
     make_app: AppFactory, line: Flask, requested: Callable[[], int], tmp_path: Path
 ) -> None:
     request_id = requested()
-    worker = restarted(make_app, line, tmp_path, checked=False)
+    worker = restarted(make_app, line, tmp_path / "gone.yaml", checked=False)
     answer = worker.test_client().get(links(line)[0])
     assert answer.status_code == 503
     assert "Please still call back the number in the message" in answer.get_data(as_text=True)

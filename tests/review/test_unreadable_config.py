@@ -7,29 +7,22 @@ from pathlib import Path
 
 from flask import Flask
 
-from tests.conftest import AppFactory
+from tests.conftest import AppFactory, restarted
 from tests.review.conftest import login
 
 UNAVAILABLE = "Sorry, the service is unavailable"
 
 
-def restarted(make_app: AppFactory, app: Flask, tmp_path: Path, *, checked: bool) -> Flask:
-    """A worker of `app`'s line, restarted after its config file was lost; `ivr serve` hands
-    its workers the line it checked before they started (`checked`)."""
-    settings = {
-        "IVR_CONFIG": str(tmp_path / "gone.yaml"),
-        "SECRET_KEY": app.config["SECRET_KEY"],
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "LAST_KNOWN_LINE": app.extensions["ivr.line"] if checked else None,
-    }
-    return make_app(settings)
+# The review area's logins are limited; the restarted worker counts them in memory, as `app` does.
+IN_MEMORY = {"RATELIMIT_STORAGE_URI": "memory://"}
 
 
 def test_supervisors_go_on_reading_calls_with_the_line_last_checked(
     make_app: AppFactory, app: Flask, call, tmp_path: Path
 ) -> None:
     played = call("2", "1", "")
-    client = restarted(make_app, app, tmp_path, checked=True).test_client()
+    worker = restarted(make_app, app, tmp_path / "gone.yaml", checked=True, **IN_MEMORY)
+    client = worker.test_client()
     assert login(client, "sam").status_code == 302
     dashboard = client.get("/review/")
     assert dashboard.status_code == 200
@@ -42,7 +35,8 @@ def test_supervisors_go_on_reading_calls_with_the_line_last_checked(
 def test_with_no_line_last_checked_each_page_says_the_area_is_unavailable(
     make_app: AppFactory, app: Flask, tmp_path: Path
 ) -> None:
-    client = restarted(make_app, app, tmp_path, checked=False).test_client()
+    worker = restarted(make_app, app, tmp_path / "gone.yaml", checked=False, **IN_MEMORY)
+    client = worker.test_client()
     for path in ("/review/login", "/review/", "/review/calls", "/review/calls/1"):
         answer = client.get(path)
         assert answer.status_code == 503, path
