@@ -9,6 +9,7 @@ an unclear answer must never become a yes or a no.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -86,6 +87,7 @@ class Prompt:
     answers: Mapping[str, Keys]
     hedged: Mapping[str, str]
     opposite: Mapping[str, Keys]
+    alone: Mapping[tuple[str, ...], str]
 
     @property
     def question(self) -> bool:
@@ -99,9 +101,12 @@ def _keys(value: Any) -> Keys:
 class SpeechMatcher:
     """The vocabulary of every prompt, ready to read transcripts against."""
 
-    def __init__(self, vocabulary: Mapping[str, Any], min_confidence: float = 0.0) -> None:
+    def __init__(
+        self, vocabulary: Mapping[str, Any], min_confidence: float, max_words: int
+    ) -> None:
         self.vocabulary = vocabulary
         self.min_confidence = min_confidence
+        self.max_words = max_words
         self.asides = sorted((phrase_of(t) for t in vocabulary["asides"]), key=len, reverse=True)
         single = [phrase_of(t) for t in [*vocabulary["hesitations"], *vocabulary["asides"]]]
         self.skippable = frozenset(phrase[0] for phrase in single if len(phrase) == 1)
@@ -167,7 +172,15 @@ class SpeechMatcher:
             answers,
             {str(k): str(v) for k, v in (section.get("hedged") or {}).items()},
             {str(k): _keys(v) for k, v in (section.get("opposite") or {}).items()},
+            self._alone_on(section),
         )
+
+    def _alone_on(self, section: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
+        """The words said alone that stand for a key on this prompt: all of them, less those
+        the prompt turns down because there they would answer it ("Someone." to "Is anyone
+        in danger?" is not a wish to speak to someone)."""
+        refused = {phrase_of(text) for text in section.get("not_alone") or []}
+        return {phrase: key for phrase, key in self.alone.items() if phrase not in refused}
 
     def said_back(self, name: str, key: str) -> str | None:
         """What the line says to show it understood `key` on prompt `name`: the prompt's own
@@ -200,13 +213,18 @@ class SpeechMatcher:
         """The key the words stand for on prompt `name`, or None to ask again.
 
         On a question, a transcript Twilio itself doubts (Confidence under the configured
-        minimum) is asked again whatever it says: a misheard "no" must not become a yes.
+        minimum) is asked again whatever it says: a misheard "no" must not become a yes. So is
+        one longer than any answer (`menus.speech_max_words`): it is an account, not an answer,
+        and reading it would hold the call's webhook (and on SQLite every other call's) for as
+        long as its words take to match.
         """
         prompt = self.prompt(name)
         if prompt.question and confidence is not None and confidence < self.min_confidence:
             return None
+        if len(transcript.split(maxsplit=self.max_words)) > self.max_words:
+            return None
         parts = self._joined(prompt, parts_of(transcript))
-        alone = self._alone([w for part in parts for w in part.words])
+        alone = self._alone(prompt, [w for part in parts for w in part.words])
         if alone is not None:
             return alone
         reading = Reading()
@@ -246,10 +264,10 @@ class SpeechMatcher:
             return False
         return item.echo or (item.statement and not (item.keys or set()) & set(COMMAND_KEYS))
 
-    def _alone(self, words: Sequence[str]) -> str | None:
+    def _alone(self, prompt: Prompt, words: Sequence[str]) -> str | None:
         """A key said on its own ("Two.", "Sorry?"), fillers and asides aside."""
         plain = tuple(w for w in words if w not in self.hesitations)
-        return self.alone.get(plain) or self.alone.get(self._without_asides(plain))
+        return prompt.alone.get(plain) or prompt.alone.get(self._without_asides(plain))
 
     def _without_asides(self, words: tuple[str, ...]) -> tuple[str, ...]:
         kept: list[str] = []
@@ -406,12 +424,20 @@ def load_matcher(prompts: Path, config: Mapping[str, Any]) -> SpeechMatcher:
 
 
 def matcher_for(vocabulary: Mapping[str, Any], config: Mapping[str, Any]) -> SpeechMatcher:
-    return SpeechMatcher(vocabulary, float(config["menus"]["speech_min_confidence"]))
+    menus = config["menus"]
+    return SpeechMatcher(
+        vocabulary, float(menus["speech_min_confidence"]), int(menus["speech_max_words"])
+    )
 
 
 def confidence_of(value: str | None) -> float | None:
-    """Twilio's Confidence field as a number; None when it was not sent or is not a number."""
+    """Twilio's Confidence field as a number; None when it was not sent or is not a number.
+
+    A value that is a number but not a finite one ("nan", "inf") is taken as no confidence at
+    all (0): it passes no floor, where "nan" would otherwise pass every one.
+    """
     try:
-        return float(value) if value else None
+        number = float(value) if value else None
     except ValueError:
         return None
+    return number if number is None or math.isfinite(number) else 0.0

@@ -248,6 +248,13 @@ SPEECH_CASES = [
         "hesitations[0]: True must be words in quotes",
         id="unquoted yes",
     ),
+    pytest.param(
+        "not_alone: [help, someone,",
+        "not_alone: [help, 7, someone,",
+        "not_alone: [help, 7, someone,",
+        "prompts.danger_now.not_alone[1]: 7 must be words in quotes",
+        id="a number among the words not taken alone",
+    ),
 ]
 
 

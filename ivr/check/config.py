@@ -44,6 +44,7 @@ MENU_LIMITS: Mapping[str, tuple[int, int]] = {
     "danger_now_tries": (1, 10),
     "referral_choice_seconds": (1, 15),
     "transfer_timeout_seconds": (5, 600),
+    "speech_max_words": (10, 100),
 }
 # Twilio ends a call after 4 hours: a shorter limit would close calls that may still be live.
 LONGEST_CALL_HOURS = 4

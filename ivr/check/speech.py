@@ -36,7 +36,7 @@ SECTIONS = (
     "said_back",
     "hints",
 )
-PROMPT_SECTIONS = ("answers", "hedged", "opposite", "phrases", "said_back")
+PROMPT_SECTIONS = ("answers", "hedged", "opposite", "phrases", "said_back", "not_alone")
 ECHO_SECTIONS = ("subjects", "yes", "no", "maybe")
 # Keys every prompt that listens takes (call-flow.md, "Keys, the same on every prompt").
 EVERYWHERE = frozenset({"*", "0"})
@@ -146,6 +146,8 @@ def check_prompt(speech: Located, path: KeyPath) -> Iterator[Problem]:
         return
     yield from unknown_keys(speech, path, PROMPT_SECTIONS)
     yield from check_keyed(speech, (*path, "phrases"), allowed)
+    if speech.get((*path, "not_alone")) is not None:
+        yield from check_phrases(speech, (*path, "not_alone"))
     yield from check_words_back(speech, (*path, "said_back"), allowed)
     for kind, keys in mapping(speech, (*path, "answers")).items():
         if kind not in ANSWER_KINDS:

@@ -103,6 +103,28 @@ def test_an_answer_twilio_doubts_is_asked_again(client) -> None:
     assert "Yes." in clear.get_data(as_text=True)
 
 
+def test_a_confidence_that_is_not_a_number_is_doubted(client) -> None:
+    sid = "CA" + "7" * 32
+    signed_post(client, "/voice/incoming", CallSid=sid, From=CALLER)
+    signed_post(client, "/voice/gather?n=0", CallSid=sid, Digits="2")
+    for n, value in enumerate(("nan", "-inf"), start=1):
+        doubted = signed_post(
+            client, f"/voice/gather?n={n}", CallSid=sid, SpeechResult="No.", Confidence=value
+        )
+        assert "That isn't one of the choices" in doubted.get_data(as_text=True)
+
+
+def test_a_long_account_is_asked_again_not_read(client) -> None:
+    """Tens of thousands of words are an account, not an answer: asked again, never a 500."""
+    sid = "CA" + "8" * 32
+    signed_post(client, "/voice/incoming", CallSid=sid, From=CALLER)
+    signed_post(client, "/voice/gather?n=0", CallSid=sid, Digits="1")
+    said = "yes no " * 4000
+    answered = signed_post(client, "/voice/gather?n=1", CallSid=sid, SpeechResult=said)
+    assert answered.status_code == 200
+    assert "That isn't one of the choices" in answered.get_data(as_text=True)
+
+
 def test_the_gather_listens_for_short_phone_answers_with_the_prompts_own_words(client) -> None:
     sid = "CA" + "6" * 32
     twiml = signed_post(client, "/voice/incoming", CallSid=sid, From=CALLER).get_data(True)

@@ -98,7 +98,9 @@ def test_an_answer_twilio_doubts_is_asked_again_on_a_question_only() -> None:
 def test_the_floor_comes_from_the_config(tmp_path: Path) -> None:
     prompts = tmp_path / DEFAULT_PROMPTS.name
     speech_path(prompts).write_text(yaml.safe_dump(VOCABULARY), encoding="utf-8")
-    matcher = load_matcher(prompts, {"menus": {"speech_min_confidence": 0.8}})
+    matcher = load_matcher(
+        prompts, {"menus": {"speech_min_confidence": 0.8, "speech_max_words": 40}}
+    )
     assert matcher.key_for("purpose", "Yes.", 0.7) is None
     assert matcher.key_for("purpose", "Yes.", 0.85) == "1"
 
@@ -160,3 +162,9 @@ def test_every_prompt_of_the_flow_has_a_vocabulary() -> None:
         "advice",
         "not_connected",
     }
+
+
+def test_an_answer_is_read_up_to_the_configured_length_and_no_further() -> None:
+    limit = load_config()["menus"]["speech_max_words"]
+    assert MATCHER.key_for("danger_now", "um " * (limit - 1) + "no", CLEAR) == "2"
+    assert MATCHER.key_for("danger_now", "um " * limit + "no", CLEAR) is None
