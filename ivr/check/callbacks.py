@@ -207,19 +207,25 @@ def check_template(located: Located, path: KeyPath, allowed: frozenset[str]) -> 
 
 
 def live_callback_problems(app: Flask) -> list[str]:
-    """A channel configured that this deployment cannot send on: the caller is told a message
-    went, and it never will."""
+    """A channel configured that this deployment cannot send on: the line offers nothing through
+    it (ivr.messaging.outbox), so what the council set up is silently not there."""
     config = app.extensions["ivr.line"].config
     used = channels_in_use(config)
     problems = []
-    if "sms" in used and not app.config.get("TWILIO_ACCOUNT_SID"):
+    texts = bool(app.config.get("TWILIO_ACCOUNT_SID"))
+    if "sms" in used and not texts:
         problems.append(
-            "a team has sms call backs but TWILIO_ACCOUNT_SID is not set: no text would be sent"
+            "a team has sms call backs but TWILIO_ACCOUNT_SID is not set: none is sent by text"
+        )
+    elif config["callbacks"].get("sms_from") and not texts:
+        problems.append(
+            "callbacks.sms_from is set but TWILIO_ACCOUNT_SID is not: callers are never offered "
+            "the advice by text"
         )
     smtp = app.config.get("SMTP_URL")
     if "email" in used and not smtp:
         problems.append(
-            "a team has email call backs but IVR_SMTP_URL is not set: no e-mail would be sent"
+            "a team has email call backs but IVR_SMTP_URL is not set: none is sent by e-mail"
         )
     elif smtp:
         url = urlsplit(smtp)

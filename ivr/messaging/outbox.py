@@ -39,12 +39,18 @@ class Outbox:
     wording: Wording
     secret: str
     clock: Clock
-    # Whether this deployment can send texts at all (a Twilio account and a number to send from).
-    texts: bool
+    # The channels this deployment can send on: texts need a Twilio account and a number to send
+    # from, e-mails a mail server and an address to send from. A team's address on any other
+    # channel would queue a message no worker can send, so nothing is promised through it.
+    channels: frozenset[str]
 
     @property
     def line(self) -> Line:
         return self.wording.line
+
+    @property
+    def texts(self) -> bool:
+        return "sms" in self.channels
 
 
 def outbox() -> Outbox:
@@ -54,21 +60,30 @@ def outbox() -> Outbox:
         config = current_app.config
         line = known_line()
         words = Wording(load(prompts_dir(config["PROMPTS"])), line)
-        texts = bool(config["TWILIO_ACCOUNT_SID"] and line.config["callbacks"].get("sms_from"))
-        found = Outbox(words, config["SECRET_KEY"], line.clock, texts)
+        senders = line.config["callbacks"]
+        ready = {
+            "sms": config["TWILIO_ACCOUNT_SID"] and senders.get("sms_from"),
+            "email": config.get("SMTP_URL") and senders.get("email_from"),
+        }
+        channels = frozenset(channel for channel, can in ready.items() if can)
+        found = Outbox(words, config["SECRET_KEY"], line.clock, channels)
         current_app.extensions["ivr.outbox"] = found
     return found
 
 
 def addresses(config: Mapping[str, Any], team: str, *, escalate: bool = False) -> dict[str, list]:
-    """The team's call-back addresses by channel (or its escalation contacts'), none if unset."""
+    """The team's call-back addresses (or its escalation contacts') on the channels this
+    deployment can send on; none if unset."""
     contact = config.get("contacts", {}).get(team)
     section = contact.get("callbacks") if isinstance(contact, Mapping) else None
     if escalate and isinstance(section, Mapping):
         section = section.get("escalate")
     if not isinstance(section, Mapping):
         return {}
-    return {channel: list(section.get(channel) or []) for channel in CHANNELS}
+    sendable = outbox().channels
+    return {
+        channel: list(section.get(channel) or []) for channel in CHANNELS if channel in sendable
+    }
 
 
 def duty_teams(config: Mapping[str, Any]) -> set[str]:

@@ -134,6 +134,13 @@ def test_live_a_text_channel_without_twilio_credentials_fails(make_app: AppFacto
     assert "email call backs but IVR_SMTP_URL is not set" in result.output
 
 
+def test_live_advice_texts_without_twilio_credentials_fail(make_app: AppFactory) -> None:
+    texts_only = {"sms_from": CHANNELS["callbacks"]["sms_from"]}
+    result = check_live(make_app({"TWILIO_ACCOUNT_SID": None}, callbacks=texts_only))
+    assert result.exit_code != 0
+    assert "callbacks.sms_from is set but TWILIO_ACCOUNT_SID is not" in result.output
+
+
 def test_live_channels_with_their_credentials_pass_that_check(make_app: AppFactory) -> None:
     settings = {"TWILIO_ACCOUNT_SID": "AC" + "1" * 32, "SMTP_URL": "smtps://u:p@mail:465"}
     result = check_live(make_app(settings, **CHANNELS))

@@ -38,6 +38,34 @@ def offered_a_call_back(app: Flask, call: Call) -> bool:
     return promised
 
 
+@pytest.mark.parametrize(
+    ("settings", "sent_on"),
+    [
+        pytest.param({"TWILIO_ACCOUNT_SID": None}, ["email"], id="no Twilio account: e-mail"),
+        pytest.param({"SMTP_URL": None}, ["sms"], id="no mail server: text"),
+    ],
+)
+def test_a_call_back_goes_only_by_the_channels_this_line_can_send_on(
+    make_app: AppFactory, twilio: FakeTwilio, mail: MailServer, call: Call,
+    settings: dict, sent_on: list[str],
+) -> None:  # fmt: skip
+    every = {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_API_URL": twilio.url, "SMTP_URL": mail.url}
+    app = make_app(every | settings, **CHANNELS)
+    worker_seen(app)
+    assert offered_a_call_back(app, call)
+    assert [m.channel for m in messages(app)] == sent_on
+
+
+def test_with_no_channel_it_can_send_on_no_call_back_is_promised(
+    make_app: AppFactory, call: Call
+) -> None:
+    """A team's addresses are set, but neither Twilio nor a mail server is: nothing to send by."""
+    app = make_app({"TWILIO_ACCOUNT_SID": None, "SMTP_URL": None}, **CHANNELS)
+    worker_seen(app)
+    assert not offered_a_call_back(app, call)
+    assert messages(app) == []
+
+
 def test_with_no_worker_running_no_call_back_is_promised(no_worker: Flask, call: Call) -> None:
     played = call("0", "no-answer", "2", "h", on=no_worker)
     played.hears("not_connected", "not_connected_retry_key", "not_connected_menu_key")
