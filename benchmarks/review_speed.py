@@ -14,10 +14,12 @@ memory (ru_maxrss) is reported.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import re
 import resource
+import secrets
 import statistics
 import time
 from typing import Any
@@ -29,25 +31,38 @@ from ivr.models import Call
 from ivr.review import accounts
 from ivr.review.filters import cursor
 
-PASSWORD = "benchmark-password-123"
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def _client(url: str) -> Any:
+    """A supervisor logged in as `bench`, with a password made for this run alone and the
+    account disabled again afterwards: the database may be a real one, and a benchmark must not
+    leave a way in behind it."""
     app = create_app({"DATABASE_URL": url})
     db.upgrade(url)
+    password = secrets.token_urlsafe(24)
     with app.app_context(), db.session() as session:
+        now = app.config["CLOCK"]()
         if accounts.find(session, "bench") is None:
-            accounts.add(session, app.config["CLOCK"](), "bench", "bench", "supervisor", PASSWORD)
+            accounts.add(session, now, "bench", "bench", "supervisor", password)
+        else:
+            accounts.enable(session, now, "bench", "bench")
+            accounts.set_password(session, now, "bench", "bench", password)
+    atexit.register(_disable, app)
     client = app.test_client()
     form = {
         "username": "bench",
-        "password": PASSWORD,
+        "password": password,
         "csrf_token": _token(client, "/review/login"),
     }
     answer = client.post("/review/login", data=form)
     assert answer.status_code == 302, answer.status_code
     return app, client
+
+
+def _disable(app: Any) -> None:
+    with app.app_context(), db.session() as session:
+        accounts.disable(session, app.config["CLOCK"](), "bench", "bench")
 
 
 def _token(client: Any, path: str) -> str:
