@@ -34,6 +34,10 @@ CALLBACK_CHANNELS = {
     team: {"callbacks": {"email": [f"{team}@example.org"]}}
     for team in ("front_door", "emergency_duty")
 }
+# The mail server and sender those e-mails would go through: the line offers a call back only
+# where a worker could send it. Tests that do send use tests.callbacks' stand-in mail server.
+CALLBACK_SENDER = {"SMTP_URL": "smtp://mail.invalid:587"}
+CALLBACK_CONFIG = {"contacts": CALLBACK_CHANNELS, "callbacks": {"email_from": "ivr@example.org"}}
 
 
 class Clock:

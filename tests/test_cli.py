@@ -17,7 +17,7 @@ from ivr import db
 from ivr.cli import main
 from ivr.graph import mermaid
 from ivr.models import Call
-from tests.conftest import CALLBACK_CHANNELS, worker_seen
+from tests.conftest import CALLBACK_CONFIG, CALLBACK_SENDER, worker_seen
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -74,7 +74,7 @@ def test_calls_list_keeps_its_columns_when_a_reference_is_longer(app, call) -> N
 
 
 def test_calls_list_show_and_export(make_app, call) -> None:
-    app = make_app(contacts=CALLBACK_CHANNELS)
+    app = make_app(CALLBACK_SENDER, **CALLBACK_CONFIG)
     worker_seen(app)
     first = call("2", "2", "2", "", on=app)
     second = call("0", "busy", "2", on=app)

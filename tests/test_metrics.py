@@ -16,7 +16,8 @@ from sqlalchemy.exc import OperationalError
 from ivr import db, metrics, records
 from ivr.messaging import heartbeat
 from tests.conftest import (
-    CALLBACK_CHANNELS,
+    CALLBACK_CONFIG,
+    CALLBACK_SENDER,
     TOKEN,
     AppFactory,
     Clock,
@@ -139,7 +140,7 @@ def test_when_a_call_back_worker_last_ran_is_on_the_metrics(
     make_app: AppFactory, clock: Clock
 ) -> None:
     """An alert can ask `time() - ivr_callback_worker_last_seen_timestamp_seconds > 90`."""
-    app = make_app(contacts=CALLBACK_CHANNELS)
+    app = make_app(CALLBACK_SENDER, **CALLBACK_CONFIG)
     assert worker_gauge(app) == 0, "no worker has run yet"
     worker_seen(app)
     assert worker_gauge(app) == clock.now.timestamp()
@@ -155,7 +156,7 @@ def test_a_database_down_at_a_scrape_leaves_out_the_worker_gauge(
     def down(*_args: Any) -> None:
         raise OperationalError("SELECT max(seen_at)", {}, Exception("connection refused"))
 
-    app = make_app(contacts=CALLBACK_CHANNELS)
+    app = make_app(CALLBACK_SENDER, **CALLBACK_CONFIG)
     errors = sample(app, "ivr_database_errors_total")
     monkeypatch.setattr(heartbeat, "last_seen", down)
     assert worker_gauge(app) is None

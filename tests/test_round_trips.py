@@ -15,7 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
-from tests.conftest import CALLBACK_CHANNELS, CALLER, AppFactory, signed_post
+from tests.conftest import CALLBACK_CONFIG, CALLBACK_SENDER, CALLER, AppFactory, signed_post
 
 SID = "CA" + "ef" * 16
 # Statements per kind of webhook, on each database (each also commits once). A call's first
@@ -73,7 +73,7 @@ def test_only_a_menu_that_would_offer_a_call_back_asks_whether_a_worker_runs(
     make_app: AppFactory,
 ) -> None:
     """One read more, and only where a call back would be offered (ivr.messaging.heartbeat)."""
-    app = make_app(contacts=CALLBACK_CHANNELS)
+    app = make_app(CALLBACK_SENDER, **CALLBACK_CONFIG)
     trips = counted(app, app.test_client())
     expected = STATEMENTS[app.extensions["ivr.engine"].dialect.name]
     trips("/voice/incoming")

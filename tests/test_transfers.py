@@ -36,13 +36,10 @@ def test_a_completed_transfer_ends_the_call(call) -> None:
     assert played.log.ended_by == "line"
 
 
-CHANNEL = {"front_door": {"callbacks": {"email": ["duty@example.org"]}}}
-
-
 def test_a_call_back_request_confirms_the_number_it_will_call(make_app) -> None:
-    from tests.conftest import PhoneCall, worker_seen
+    from tests.conftest import CALLBACK_CONFIG, CALLBACK_SENDER, PhoneCall, worker_seen
 
-    app = make_app(contacts=CHANNEL)
+    app = make_app(CALLBACK_SENDER, **CALLBACK_CONFIG)
     worker_seen(app)
     played = PhoneCall(app, ["0", "busy", "2"])
     played.hears("not_connected_callback_key", "callback_confirmed", "goodbye")
@@ -56,9 +53,11 @@ def test_a_call_back_request_confirms_the_number_it_will_call(make_app) -> None:
 
 
 def test_no_call_back_is_offered_without_a_caller_number(make_app) -> None:
-    from tests.conftest import PhoneCall
+    from tests.conftest import CALLBACK_CONFIG, CALLBACK_SENDER, PhoneCall, worker_seen
 
-    played = PhoneCall(make_app(contacts=CHANNEL), ["0", "busy", "2", "h"], caller="Anonymous")
+    app = make_app(CALLBACK_SENDER, **CALLBACK_CONFIG)
+    worker_seen(app)  # all else is in place: only the number is missing
+    played = PhoneCall(app, ["0", "busy", "2", "h"], caller="Anonymous")
     played.never_hears("not_connected_callback_key")
     played.hears("not_connected", "not_a_choice")
     assert played.record["callback_requested"] is False

@@ -15,7 +15,7 @@ from werkzeug.test import TestResponse
 from ivr import db
 from ivr.models import AuditEntry
 from ivr.review import accounts
-from tests.conftest import CALLBACK_CHANNELS, WEDNESDAY_11AM, AppFactory, worker_seen
+from tests.conftest import CALLBACK_CONFIG, CALLBACK_SENDER, WEDNESDAY_11AM, AppFactory, worker_seen
 
 PASSWORDS = {"sam": "sam-supervises-calls", "ada": "ada-administers-it", "old": "old-account-pw"}
 TOKEN = re.compile(
@@ -36,8 +36,12 @@ def app(make_app: AppFactory) -> Flask:
     """The line with the review area, a supervisor `sam`, an admin `ada` and a disabled `old`;
     its duty teams take call-back requests."""
     made = make_app(
-        {"SECRET_KEY": "test-secret-key-not-a-secret", "RATELIMIT_STORAGE_URI": "memory://"},
-        contacts=CALLBACK_CHANNELS,
+        {
+            "SECRET_KEY": "test-secret-key-not-a-secret",
+            "RATELIMIT_STORAGE_URI": "memory://",
+            **CALLBACK_SENDER,
+        },
+        **CALLBACK_CONFIG,
     )
     with made.app_context(), db.session() as session:
         accounts.add(session, WEDNESDAY_11AM, "test", "sam", "supervisor", PASSWORDS["sam"])
