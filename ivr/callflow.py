@@ -89,7 +89,9 @@ class CallFlow:
     def referral_pending(self, _event: EventData | None = None) -> bool:
         """A referral transfer is what did not connect: the caller must hear it was not made."""
         call = self.call
-        referral = call.outcome in ("referral", "adult_referral") or (
+        # After share_anonymised, 0 is "press 0 to make a referral"; the one other transfer,
+        # after answers it could not understand, has made no referral either.
+        referral = call.outcome in ("referral", "adult_referral", "share_anonymised") or (
             call.outcome == "share_without_consent" and call.reason == "risk_of_harm"
         )
         return referral and not self.tried_nspcc()

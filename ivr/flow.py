@@ -211,15 +211,19 @@ def _advice(
     *says: str | tuple[str, str],
     reason: str | None = None,
     keys: tuple[str | tuple[str, str], ...] = (*_ADVICE_KEYS, _BY_TEXT),
+    zero: str | None = None,
 ) -> State:
-    """An outcome the caller hears, then the reference read twice, then 1 again, 0 a person,
-    and on a mobile 2 for the advice by text (ivr.messaging)."""
-    by_text = _keys(k2=Route("advice_texted", _BY_TEXT[1])) if _BY_TEXT in keys else {}
+    """An outcome the caller hears, then the reference read twice, then 1 again, 0 a person
+    (or `zero`, where the advice itself says what 0 is for), and on a mobile 2 for the advice
+    by text (ivr.messaging)."""
+    routes = _keys(k2=Route("advice_texted", _BY_TEXT[1])) if _BY_TEXT in keys else {}
+    if zero is not None:
+        routes |= _keys(k0=zero)
     return State(
         name,
         "advice",
         _say(*says, "reference", *keys),
-        by_text,
+        routes,
         outcome=outcome,
         reason=reason,
         on_silence="goodbye",
@@ -266,7 +270,15 @@ ADVICE: tuple[State, ...] = (
         _RECORD_SHARED,
         reason="lawful_basis",
     ),
-    _advice("share_anonymised", "share_anonymised", "advice_share_anonymised", _RECORD_SHARED),
+    _advice(
+        "share_anonymised",
+        "share_anonymised",
+        "advice_share_anonymised",
+        _RECORD_SHARED,
+        # "Anonymous information is not enough: press 0 to make a referral": a referral transfer,
+        # so a failed one says the referral has not been made.
+        zero="referral_transfer",
+    ),
     _advice(
         "seek_agreement_first",
         "seek_agreement_first",

@@ -273,6 +273,18 @@ def test_a_failed_referral_transfer_says_the_referral_has_not_been_made(call) ->
     played.never_hears("callback_confirmed")
 
 
+def test_pressing_0_to_make_a_referral_after_anonymised_advice_is_a_referral(call) -> None:
+    """ "Anonymous information is not enough: press 0 to make a referral": the duty team hears it
+    is a referral, and if no one answers the caller hears that it has not been made."""
+    played = call("2", "2", "1", "2", "0", "no-answer", "1", "completed")
+    played.hears("advice_share_anonymised", "referral_now", "not_connected", "referral_not_made")
+    assert played.dialled() == [(DUTY, "no-answer"), (DUTY, "completed")]
+    why = [said for said in played.whispers() if said.startswith("The caller")]
+    assert why == ["The caller is making a referral about a child."]
+    assert played.record["outcome"] == "share_anonymised"
+    played.hears("record_after_referral")
+
+
 def test_retrying_a_failed_referral_retries_the_referral(call) -> None:
     played = call("1", "2", "2", "busy", "1", "completed")
     assert played.dialled() == [(ADULTS, "busy"), (ADULTS, "completed")]
