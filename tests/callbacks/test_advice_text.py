@@ -58,6 +58,25 @@ def test_the_advice_text_goes_to_a_mobile_with_the_advice_and_what_to_record(
     assert [m.purpose for m in messages(line)] == ["advice"]
 
 
+@pytest.mark.parametrize(
+    ("outcome", "reason", "warning"),
+    [
+        ("share_anonymised", "", "If a child may be at risk of harm, anonymous information is not"),
+        ("do_not_share", "no_purpose", "Keeping a child safe, or getting a child or family help,"),
+        ("do_not_share", "respect_wishes", "you can share without consent"),
+    ],
+)
+def test_advice_a_child_at_risk_would_change_says_so_in_the_text_too(
+    line: Flask, clock: Clock, twilio: FakeTwilio, outcome: str, reason: str, warning: str
+) -> None:
+    """The text is read later, away from the call: it keeps what the spoken advice says a
+    child at risk of harm would change, not only the reassurance."""
+    queue(line, advised(line, MOBILE, outcome, reason), clock)
+    deliver(line)
+    [text] = twilio.texts
+    assert warning in " ".join(text.body.split())
+
+
 @pytest.mark.parametrize("caller", [LANDLINE, "Anonymous", "+266696687", "101"])
 def test_no_advice_text_to_a_landline_or_a_withheld_number(
     line: Flask, clock: Clock, caller: str
