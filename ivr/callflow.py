@@ -71,6 +71,13 @@ class CallFlow:
     def office_is_closed(self, _event: EventData | None = None) -> bool:
         return not self.office_is_open()
 
+    def adults_same_team(self, _event: EventData | None = None) -> bool:
+        """Whether the team on call for adults now is the children's one (out of hours)."""
+        return self.line.adult_duty_now(self.now).key == self.line.duty_now(self.now).key
+
+    def adults_elsewhere(self, _event: EventData | None = None) -> bool:
+        return not self.adults_same_team()
+
     def nspcc_open(self, _event: EventData | None = None) -> bool:
         return self.line.contact_open("nspcc", self.now)
 

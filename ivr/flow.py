@@ -365,7 +365,13 @@ def _declare() -> dict[str, State]:
         State(
             "referral",
             "advice",
-            _say("advice_referral", "reference", "referral_choice"),
+            _say(
+                "advice_referral",
+                "reference",
+                ("referral_choice", "adults_elsewhere"),
+                # Out of hours one service takes both: 2 still means the adult advice.
+                ("referral_choice_one_team", "adults_same_team"),
+            ),
             _keys(
                 k1="referral_transfer",
                 k2="adult_referral",

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.conftest import PhoneCall
+from tests.conftest import WEDNESDAY_11AM, PhoneCall
 
 H = "significant_harm"
 D = ["main_menu"]  # every call starts at the main menu
@@ -262,6 +262,15 @@ def test_an_adult_at_risk_out_of_hours_goes_to_the_emergency_duty_service(call, 
     assert played.dialled() == [(EDS, "completed")]
     assert played.record["transfer_to"] == "emergency_duty"
     assert played.record["out_of_hours"] is True
+
+
+def test_out_of_hours_the_referral_choice_does_not_offer_the_same_team_twice(call, clock) -> None:
+    clock.now = SATURDAY_NOON
+    played = call("1", "2", "2", "completed")
+    played.hears("referral_choice_one_team").never_hears("referral_choice")
+    assert played.record["outcome"] == "adult_referral", "2 still gives the adult advice"
+    clock.now = WEDNESDAY_11AM
+    call("1", "2", "", "completed").hears("referral_choice").never_hears("referral_choice_one_team")
 
 
 def test_a_failed_referral_transfer_says_the_referral_has_not_been_made(call) -> None:
