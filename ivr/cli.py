@@ -204,7 +204,11 @@ def call(ctx: click.Context, url: str | None, keys: str | None, caller: str) -> 
     if url:
         incoming = url if urlsplit(url).path not in ("", "/") else urljoin(url, "/voice/incoming")
         reachable(url)
-        transport = HttpTransport()
+        # A line with IVR_PUBLIC_URL checks signatures against it: sign that, send to `url`.
+        public = app.config.get("PUBLIC_URL")
+        if public:
+            incoming = urljoin(public, urlsplit(incoming).path)
+        transport = HttpTransport(via=url if public else None)
     else:
         base = app.config.get("PUBLIC_URL") or "http://localhost"
         incoming = urljoin(base, "/voice/incoming")

@@ -158,3 +158,26 @@ def test_reading_personal_data_from_the_command_line_is_audited(app, call) -> No
         ("view_call", True, {"reference": reference}),
         ("export_calls", True, {"format": "csv", "since": None}),
     ]
+
+
+def test_a_call_against_a_running_line_signs_its_public_url(make_app) -> None:
+    """On the server, behind nginx, the line is reached at 127.0.0.1 but checks signatures
+    against IVR_PUBLIC_URL, as Twilio signs them: `ivr call --url` must sign that one too."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    app = make_app({"PUBLIC_URL": "https://ivr.example.org"})
+    server = make_server("127.0.0.1", 0, app)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        result = ivr(
+            app, "call", "--url", f"http://127.0.0.1:{server.server_port}", "--keys", "3,h"
+        )
+    finally:
+        server.shutdown()
+        thread.join()
+    assert result.exit_code == 0, result.output
+    assert "HTTP 403" not in result.output
+    assert "line: " in result.output and "call ended (the caller hung up)" in result.output

@@ -32,14 +32,22 @@ class Transport(Protocol):
 
 
 class HttpTransport:
-    """Real HTTP; an unreachable server reads as 502 so the call takes Twilio's error path."""
+    """Real HTTP; an unreachable server reads as 502 so the call takes Twilio's error path.
 
-    def __init__(self, session: requests.Session | None = None) -> None:
+    `via` sends each request to another scheme and host than the URL signed: a line behind a
+    proxy checks signatures against its public URL (IVR_PUBLIC_URL), as Twilio signs it, while
+    an operator on the server reaches it at 127.0.0.1.
+    """
+
+    def __init__(self, session: requests.Session | None = None, via: str | None = None) -> None:
         self._session = session or requests.Session()
         self._owns_session = session is None
+        self._via = urlsplit(via) if via else None
 
     def post(self, url: str, params: dict[str, str], headers: dict[str, str]) -> Reply:
         """POST form-encoded params with Twilio's 15 s timeout."""
+        if self._via is not None:
+            url = urlsplit(url)._replace(scheme=self._via.scheme, netloc=self._via.netloc).geturl()
         try:
             response = self._session.post(
                 url, data=params, headers=headers, timeout=TWILIO_TIMEOUT_SECONDS
