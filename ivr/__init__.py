@@ -9,9 +9,10 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 
 from ivr import db, headers, health, logs, messaging, metrics, proxies, review, voice
 from ivr.config import load_config, load_prompts, merge, prompts_dir
@@ -43,9 +44,24 @@ class UnreadableLine:
         raise CannotStart(self.problem)
 
 
+class App(Flask):
+    """Flask, its line for an unhandled error keyless.
+
+    Flask names the failing path, and a call-back link's path is a key to the caller's number
+    (ivr.logs.without_key): a database down while the duty team opens links would otherwise
+    put each link, whole, in the error log.
+    """
+
+    def log_exception(
+        self, exc_info: tuple[type, BaseException, TracebackType] | tuple[None, None, None]
+    ) -> None:
+        path = logs.without_key(request.path)
+        self.logger.error(f"Exception on {path} [{request.method}]", exc_info=exc_info)
+
+
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the line; tests pass a mapping (settings, a `CONFIG` override, a `CLOCK`)."""
-    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path())
+    app = App(__name__, instance_relative_config=True, instance_path=instance_path())
     app.config.from_mapping(
         DATABASE_URL=os.environ.get("IVR_DATABASE_URL")
         or f"sqlite:///{Path(app.instance_path) / 'ivr.sqlite3'}",

@@ -10,18 +10,30 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, TextIO
+from urllib.parse import unquote
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
+from ivr.terminal import shown
+from ivr.voice import CALL_SID
+
 LOGGER = "ivr"
 # Form fields shorter than this are logged as they are; longer ones are cut, never speech in full.
 MAX_FIELD = 64
+# A call-back link (ivr.messaging.page), as a path, a request target or a URL: its token is a
+# bearer key that shows the caller's number and takes the request. The page's styles, under
+# /callbacks/static/, are no key.
+CALLBACK_LINK = re.compile(
+    r"(?P<kept>(?:[a-z][a-z0-9+.-]*:)?(?://[^/?#]*)?/+callbacks/+)(?!static/)[^/?#]",
+    re.IGNORECASE,
+)
 
 
 def mask(number: str | None) -> str | None:
@@ -29,6 +41,18 @@ def mask(number: str | None) -> str | None:
     if not number:
         return None
     return "*" * max(len(number) - 3, 0) + number[-3:]
+
+
+def without_key(uri: str) -> str:
+    """`uri` with a call-back link's token (and whatever follows it) written as `...`.
+
+    Logs are read by more people, and kept and shipped further, than the duty team the link
+    was sent to; a token copied from one would let its reader see the caller's number and stop
+    the request's escalation by taking it. Percent-escapes are decoded first, as the app's
+    routing decodes them, so an escaped token is hidden too.
+    """
+    found = CALLBACK_LINK.match(unquote(uri))
+    return f"{found['kept']}..." if found else uri
 
 
 class JsonFormatter(logging.Formatter):
@@ -49,14 +73,20 @@ class JsonFormatter(logging.Formatter):
 
 
 class PlainFormatter(logging.Formatter):
-    """Time, level, message, then the fields as key=value: for a person at a terminal."""
+    """Time, level, message, then the fields as key=value: for a person at a terminal.
+
+    A field's control characters are written as escapes (`\\n`, `\\x1b`): a value taken from a
+    request could otherwise end the line and start one that looks like the line's own.
+    """
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)-7s %(name)s: %(message)s")
 
     def format(self, record: logging.LogRecord) -> str:
         fields: Mapping[str, Any] = getattr(record, "fields", {})
-        pairs = " ".join(f"{key}={value}" for key, value in fields.items() if value is not None)
+        pairs = " ".join(
+            f"{key}={shown(str(value))}" for key, value in fields.items() if value is not None
+        )
         text = super().format(record)
         return f"{text} {pairs}" if pairs else text
 
@@ -107,6 +137,16 @@ def form_field(name: str) -> str | None:
     return value[:MAX_FIELD] if value else None
 
 
+def logged_call_sid() -> str | None:
+    """The request's CallSid when it has the shape the webhooks accept (ivr.voice), else None.
+
+    A request refused for its signature, or an unsigned one to the fallback URL, may come from
+    anyone: a CallSid of theirs is repeated only when it cannot be more than a SID.
+    """
+    sid = form_field("CallSid")
+    return sid if sid and CALL_SID.fullmatch(sid) else None
+
+
 def log_webhook(response: Response) -> Response:
     """The webhook's one log line: who, where in the flow, how it was answered, how fast."""
     if not request.path.startswith("/voice/"):
@@ -116,7 +156,7 @@ def log_webhook(response: Response) -> Response:
         "endpoint": request.endpoint,
         "status": response.status_code,
         "latency_ms": round(latency, 1),
-        "call_sid": form_field("CallSid"),
+        "call_sid": logged_call_sid(),
         "caller": mask(form_field("From")),
         **g.get("log_fields", {}),
     }

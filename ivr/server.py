@@ -10,7 +10,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
-from ivr import UnreadableLine, create_app, db, warn_local_token
+from ivr import UnreadableLine, create_app, db, logs, warn_local_token
 from ivr.line import Line
 
 log = logging.getLogger(__name__)
@@ -47,16 +47,41 @@ class Server(BaseApplication):  # type: ignore[misc]
 
 
 class AccessLog(Logger):  # type: ignore[misc]
-    """gunicorn's access log for the review area, the health check and the call-back links.
+    """gunicorn's logs: errors, and access lines for the review area, /healthz and call-back links.
 
     Each voice webhook already has its line in the line's own log (ivr.logs), with the call,
     the step and how it was answered; a second line for it in the access log said less and
     cost every webhook the time to format and write it.
+
+    A call-back link's token is a key to the caller's number (ivr.logs.without_key), and these
+    logs go to the journal and on to log shippers: every line shows such a link as
+    `/callbacks/...`, its method and status still there to tell a look from a take.
     """
 
     def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
         if not environ.get("PATH_INFO", "").startswith("/voice/"):
             super().access(resp, req, environ, request_time)
+
+    def atoms(
+        self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any
+    ) -> dict[str, Any]:
+        """gunicorn's fields for an access line, each path, URL and request line keyless.
+
+        The request line is built again from its parts, as gunicorn builds it, so the target
+        is hidden whichever atom (`%(r)s`, `%(U)s`, `%({raw_uri}e)s`, a Referer) shows it.
+        """
+        atoms = {
+            name: logs.without_key(value) if isinstance(value, str) else value
+            for name, value in super().atoms(resp, req, environ, request_time).items()
+        }
+        target = logs.without_key(environ["RAW_URI"])
+        atoms["r"] = f"{environ['REQUEST_METHOD']} {target} {environ['SERVER_PROTOCOL']}"
+        return atoms
+
+    def exception(self, msg: str, *args: Any, **kwargs: Any) -> None:
+        """An error, with a request's URI keyless: "Error handling request GET /callbacks/..."."""
+        shown = [logs.without_key(arg) if isinstance(arg, str) else arg for arg in args]
+        super().exception(msg, *shown, **kwargs)
 
 
 def default_workers() -> int:

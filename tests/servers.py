@@ -50,10 +50,12 @@ def serving(
     workers: int = 2,
     env: dict[str, str] | None = None,
     stdout: Path | None = None,
+    stderr: Path | None = None,
 ) -> Iterator[Served]:
     """`ivr serve` on a free port against `database_url`, stopped however the test ends.
 
-    `stdout` is where gunicorn's access log goes; nowhere if not given.
+    `stdout` is where gunicorn's access log goes, `stderr` its error log and the line's own;
+    nowhere if not given.
     """
     port = free_port()
     env = os.environ | {
@@ -64,12 +66,13 @@ def serving(
     }
     command = [sys.executable, "-m", "ivr", "serve", "--port", str(port)]
     output = stdout.open("wb") if stdout else subprocess.DEVNULL
+    errors = stderr.open("wb") if stderr else subprocess.DEVNULL
     process = subprocess.Popen(
         [*command, "--workers", str(workers)],
         cwd=ROOT,
         env=env,
         stdout=output,
-        stderr=subprocess.DEVNULL,
+        stderr=errors,
     )
     served = Served(f"http://127.0.0.1:{port}", process)
     try:
@@ -82,8 +85,9 @@ def serving(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        if stdout:
-            output.close()  # type: ignore[union-attr]
+        for opened in (output, errors):
+            if opened is not subprocess.DEVNULL:
+                opened.close()  # type: ignore[union-attr]
 
 
 def command_line(pid: int) -> list[bytes]:

@@ -152,3 +152,41 @@ def test_ivr_log_level_silences_routine_lines(
 )
 def test_mask_keeps_only_the_last_three_digits(number: str | None, shown: str | None) -> None:
     assert logs.mask(number) == shown
+
+
+FORGED = "x\n2026-12-02 03:40:00 ERROR   ivr.voice: forged"
+
+
+@pytest.mark.parametrize("path", ["/voice/fallback", "/voice/incoming"])
+def test_a_callsid_from_anyone_cannot_write_a_plain_log_line(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    """Unsigned to the fallback URL, or refused for its signature: the sender's words stay out."""
+    monkeypatch.setenv("IVR_LOG_FORMAT", "plain")
+    out = io.StringIO()
+    make_app({"LOG_STREAM": out}).test_client().post(path, data={"CallSid": FORGED})
+    text = out.getvalue()
+    assert "forged" not in text
+    assert not [line for line in text.splitlines() if line.startswith("2026-12-02 03:40:00")]
+    assert "call_sid=" not in text
+
+
+def test_a_callsid_of_twilios_shape_is_still_logged_when_refused(
+    make_app: AppFactory, stream: io.StringIO
+) -> None:
+    sid = "CA" + "0123456789abcdef" * 2
+    make_app({"LOG_STREAM": stream}).test_client().post("/voice/incoming", data={"CallSid": sid})
+    assert webhooks(stream)[0]["call_sid"] == sid
+
+
+def test_a_plain_line_writes_control_characters_in_a_field_as_escapes(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A number ending in a newline and an escape: masked to its last three, still one line."""
+    monkeypatch.setenv("IVR_LOG_FORMAT", "plain")
+    out = io.StringIO()
+    app = make_app({"LOG_STREAM": out})
+    app.test_client().post("/voice/fallback", data={"CallSid": "CA1", "From": "+4479111234\n\x1b"})
+    lines = out.getvalue().splitlines()
+    assert all(line.startswith("20") for line in lines), lines
+    assert "caller=" + "*" * 10 + "4\\n\\x1b" in lines[-1]

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import requests
 from flask import Flask
+from gunicorn.config import Config
+from gunicorn.workers.base import Worker
 from sqlalchemy import func, select
 
-from ivr import db
+from ivr import db, server
 from ivr.models import Call
 from ivr.phone import HttpTransport, Phone, Reply, ScriptedAnswerer, Transport
 from tests.conftest import CALLER, TOKEN, essence, record_of, sign
@@ -109,3 +113,26 @@ def test_the_access_log_leaves_voice_webhooks_to_the_lines_own_log(tmp_path: Pat
     logged = access.read_text()
     assert "GET /healthz" in logged
     assert "/voice/" not in logged
+
+
+def test_gunicorns_error_for_a_call_back_link_names_it_without_its_key(tmp_path: Path) -> None:
+    """The app failing outside Flask's own handling: gunicorn's error and access lines."""
+    errors, access = tmp_path / "errors.log", tmp_path / "access.log"
+    settings = Config()
+    for name, value in (server.options("127.0.0.1:0", 1) | {"accesslog": str(access)}).items():
+        settings.set(name, value)
+    settings.set("errorlog", str(errors))
+    link = "/callbacks/MQ.aw-Rfw.OhMVEFsecret"
+    # What gunicorn's worker had read of the request when the app failed.
+    request = SimpleNamespace(method="GET", uri=link, version=(1, 1), query="", body=None)
+    request.headers = []
+    worker = SimpleNamespace(log=settings.logger_class(settings), cfg=settings)
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        try:
+            raise RuntimeError("the app fell over")
+        except RuntimeError as error:
+            Worker.handle_error(worker, request, ours, ("127.0.0.1", 40000), error)
+    assert "Error handling request GET /callbacks/...\n" in errors.read_text()
+    assert '"GET /callbacks/... HTTP/1.1" 500' in access.read_text()
+    assert "OhMVEF" not in errors.read_text() + access.read_text()

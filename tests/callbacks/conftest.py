@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import ssl
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from flask import Flask
 from sqlalchemy import select
 
@@ -25,7 +27,8 @@ from tests.callbacks.stand_ins import (
     TwilioServer,
     certificate,
 )
-from tests.conftest import AppFactory, Clock, PhoneCall, worker_seen
+from tests.conftest import TOKEN, AppFactory, Clock, PhoneCall, worker_seen
+from tests.servers import ROOT
 
 PUBLIC = "https://ivr.example.org"
 FRONT_DOOR_SMS, FRONT_DOOR_EMAIL = "+447400123111", "front-door-duty@example.org"
@@ -49,6 +52,24 @@ CHANNELS: dict[str, Any] = {
         "acknowledge_within_minutes": 15,
     },
 }
+
+
+def deployment_env(
+    database_url: str, folder: Path, twilio: FakeTwilio, mail: MailServer, cert: Path
+) -> dict[str, str]:
+    """A deployment's environment for an `ivr` process: the channels, sending to the stand-ins."""
+    config = folder / "callbacks.yaml"
+    config.write_text(yaml.safe_dump(CHANNELS))
+    return os.environ | {
+        "IVR_DATABASE_URL": database_url,
+        "IVR_CONFIG": str(config),
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "IVR_TWILIO_API_URL": twilio.url,
+        "IVR_SMTP_URL": mail.url,
+        "SSL_CERT_FILE": str(cert),
+        "PYTHONPATH": str(ROOT),
+    }
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 from datetime import timedelta
@@ -176,3 +177,21 @@ def test_with_the_database_down_the_link_says_to_call_back_anyway(
     assert answer.status_code == 500
     assert "Please still call back the number in the message" in answer.get_data(as_text=True)
     assert answer.headers["Cache-Control"] == "no-store"
+
+
+def test_with_the_database_down_the_error_logged_names_the_link_without_its_key(
+    make_app: AppFactory, line: Flask, requested: Callable[[], int]
+) -> None:
+    requested()
+    link = links(line)[0]
+    stream = io.StringIO()
+    down = {
+        "DATABASE_URL": DOWN,
+        "SECRET_KEY": line.config["SECRET_KEY"],
+        "TESTING": False,
+        "LOG_STREAM": stream,
+    }
+    assert make_app(down).test_client().get(link).status_code == 500
+    logged = stream.getvalue()
+    assert "Exception on /callbacks/... [GET]" in logged
+    assert link.removeprefix("/callbacks/") not in logged

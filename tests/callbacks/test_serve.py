@@ -1,22 +1,24 @@
-"""`ivr serve` runs a call-back worker of its own, and stops it when it stops."""
+"""`ivr serve` runs a call-back worker of its own and stops it when it stops; logs no link's key."""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import yaml
+import requests
 from flask import Flask
 
-from tests.callbacks.conftest import CHANNELS, duty_addresses, seen
-from tests.callbacks.stand_ins import ACCOUNT_SID, FakeTwilio, MailServer
+from tests.callbacks.conftest import deployment_env, duty_addresses, seen
+from tests.callbacks.stand_ins import FakeTwilio, MailServer
+from tests.callbacks.test_page import csrf, links
 from tests.callbacks.test_workers import wait_for
-from tests.conftest import TOKEN, Clock
-from tests.servers import ROOT, Served, free_port, wait_until_healthy
+from tests.conftest import Clock
+from tests.servers import ROOT, Served, free_port, serving, wait_until_healthy
 
 
 def gone(pid: int) -> bool:
@@ -38,18 +40,7 @@ def test_serve_sends_call_back_messages_itself_and_stops_its_worker(
     tmp_path: Path,
     tls_files: tuple[Path, Path],
 ) -> None:
-    config = tmp_path / "callbacks.yaml"
-    config.write_text(yaml.safe_dump(CHANNELS))
-    env = os.environ | {
-        "IVR_DATABASE_URL": database_url,
-        "IVR_CONFIG": str(config),
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "TWILIO_AUTH_TOKEN": TOKEN,
-        "IVR_TWILIO_API_URL": twilio.url,
-        "IVR_SMTP_URL": mail.url,
-        "SSL_CERT_FILE": str(tls_files[0]),
-        "PYTHONPATH": str(ROOT),
-    }
+    env = deployment_env(database_url, tmp_path, twilio, mail, tls_files[0])
     port = free_port()
     command = [sys.executable, "-m", "ivr", "serve", "--port", str(port), "--workers", "1"]
     process = subprocess.Popen(
@@ -70,3 +61,45 @@ def test_serve_sends_call_back_messages_itself_and_stops_its_worker(
         process.wait(timeout=30)
     wait_for(lambda: all(gone(int(pid)) for pid in children), "the server's worker to stop")
     assert seen(line) is None, "a stopped worker still counts as running"
+
+
+def test_the_served_logs_show_a_call_back_link_without_its_key(
+    line: Flask,
+    requested: Callable[[], int],
+    clock: Clock,
+    twilio: FakeTwilio,
+    mail: MailServer,
+    database_url: str,
+    tmp_path: Path,
+    tls_files: tuple[Path, Path],
+) -> None:
+    """A duty team opens a link and takes the request: the logs say so, and hold no token."""
+    clock.now = datetime.now(UTC)
+    requested()
+    link = links(line)[0]
+    token = link.removeprefix("/callbacks/")
+    env = deployment_env(database_url, tmp_path, twilio, mail, tls_files[0]) | {
+        "IVR_INSTANCE_PATH": str(tmp_path),
+        "IVR_SECRET_KEY": line.config["SECRET_KEY"],
+    }
+    access, errors = tmp_path / "access.log", tmp_path / "errors.log"
+    with serving(database_url, workers=1, env=env, stdout=access, stderr=errors) as served:
+        browser = requests.Session()
+        page = browser.get(served.url + link, timeout=10)
+        assert page.status_code == 200
+        form = {"csrf_token": csrf(page.text), "name": "Sam"}
+        taken = browser.post(served.url + link, data=form, timeout=10)
+        assert "taken by <strong>Sam</strong>" in taken.text
+        assert browser.get(f"{served.url}/callbacks/{token[:-3]}xyz", timeout=10).status_code == 404
+        styles = browser.get(f"{served.url}/callbacks/static/callbacks.css", timeout=10)
+        assert styles.status_code == 200
+    logged = access.read_text() + errors.read_text()
+    assert token.split(".")[-1] not in logged
+    assert token[:-3] not in logged
+    requests_logged = re.findall(r'"(\w+ /callbacks\S*) HTTP/1.1" (\d+)', access.read_text())
+    assert requests_logged == [
+        ("GET /callbacks/...", "200"),
+        ("POST /callbacks/...", "200"),
+        ("GET /callbacks/...", "404"),
+        ("GET /callbacks/static/callbacks.css", "200"),
+    ]

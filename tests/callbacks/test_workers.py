@@ -6,7 +6,6 @@ skip each other's locked rows).
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -15,14 +14,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import yaml
 from flask import Flask
 
 from ivr.messaging.worker import CLAIM
-from tests.callbacks.conftest import CHANNELS, deliver, duty_addresses, events
+from tests.callbacks.conftest import deliver, deployment_env, duty_addresses, events
 from tests.callbacks.conftest import messages as queued
-from tests.callbacks.stand_ins import ACCOUNT_SID, FakeTwilio, MailServer
-from tests.conftest import TOKEN, Clock
+from tests.callbacks.stand_ins import FakeTwilio, MailServer
+from tests.conftest import Clock
 from tests.servers import ROOT
 
 WAIT_SECONDS = 60
@@ -33,18 +31,7 @@ def worker_process(
     database_url: str, folder: Path, twilio: FakeTwilio, mail: MailServer, cert: Path
 ) -> Iterator[subprocess.Popen[bytes]]:
     """`ivr worker` in its own process, configured by the environment as a deployment is."""
-    config = folder / "callbacks.yaml"
-    config.write_text(yaml.safe_dump(CHANNELS))
-    env = os.environ | {
-        "IVR_DATABASE_URL": database_url,
-        "IVR_CONFIG": str(config),
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "TWILIO_AUTH_TOKEN": TOKEN,
-        "IVR_TWILIO_API_URL": twilio.url,
-        "IVR_SMTP_URL": mail.url,
-        "SSL_CERT_FILE": str(cert),
-        "PYTHONPATH": str(ROOT),
-    }
+    env = deployment_env(database_url, folder, twilio, mail, cert)
     command = [sys.executable, "-m", "ivr", "worker", "--poll-seconds", "0.1"]
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
