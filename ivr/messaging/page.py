@@ -2,7 +2,8 @@
 
 No login: the signed token is the key, and it opens only its own request, for a day. Taking a
 request records who (the name typed, or the address the message went to) and when, in the
-audit trail too; a second use of any of its links says who took it, without the caller's number.
+audit trail too; a second use of any of its links says who took it, without the caller's number,
+and so does any use once a supervisor has marked the request done in the review area.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ivr.messaging.models import CallbackRequest, OutboxMessage
 from ivr.messaging.outbox import event, outbox
 from ivr.messaging.wording import as_dialled
 from ivr.models import Call
+from ivr.review.models import CallbackDone
 
 PACKAGE = Path(__file__).resolve().parent.parent
 bp = Blueprint(
@@ -90,7 +92,10 @@ def take(token: str) -> tuple[str, int] | str:
             abort(404)
         now = box.clock()
         taken_now = False
-        if wanted.taken_at is None and request.method == "POST":
+        # Worked from the review area: nobody need ring the caller again, so no number to ring.
+        done = session.get(CallbackDone, call.id)
+        open_now = wanted.taken_at is None and done is None
+        if open_now and request.method == "POST":
             who = (form.name.data or "").strip() or message.address
             wanted.taken_at, wanted.taken_by, taken_now = now, who[:320], True
             event(session, call.id, now, "taken", request=wanted, message=message, detail=who)
@@ -102,17 +107,19 @@ def take(token: str) -> tuple[str, int] | str:
                 reference=call.reference,
                 via=message.address,
             )
-        elif wanted.taken_at is None:
+        elif open_now:
             audit.write(session, now, message.address, "view_callback", reference=call.reference)
         return render_template(
             "callbacks/take.html",
             form=form,
             call=call,
             wanted=wanted,
+            done=done,
             taken_now=taken_now,
             number=as_dialled(call.caller),
             team=box.line.contact(wanted.team).name,
             called_at=box.wording.office_time(call.started_at),
             taken_at=box.wording.office_time(wanted.taken_at) if wanted.taken_at else "",
+            done_at=box.wording.office_time(done.at) if done else "",
             reason=box.wording.reason(call.outcome, call.reason),
         )

@@ -1,4 +1,5 @@
-"""The calls list as CSV, exactly as filtered on screen, with the caller's number masked; audited.
+"""The calls list as CSV, exactly as filtered on screen, with the caller's number masked (in the
+call-back events too); audited.
 
 A small export streams at once. A large one (a year of calls) would outlast the worker's
 timeout, so it is written in the background to the instance folder, and the browser is shown
@@ -43,7 +44,7 @@ from ivr.review.blueprint import bp
 from ivr.review.claims import CallbackClaim
 from ivr.review.filters import Filters
 from ivr.review.forms import ActionForm
-from ivr.review.local import masked, now, zone
+from ivr.review.local import masked, now, screened, zone
 from ivr.review.models import CallbackDone, Review
 
 # More calls than this are written in the background: at a few thousand rows a second, a
@@ -209,6 +210,15 @@ def records(factory: Any, filters: Filters) -> Iterator[dict[str, Any]]:
                     {**step, "at": _office_text(step["at"], office)} for step in row["steps"]
                 ],
                 "caller": masked(call.caller),
+                # A sent text's event names its address, and Twilio's refusals quote it.
+                "callback": [
+                    {
+                        **event,
+                        "at": _office_text(event["at"], office),
+                        "detail": screened(event["detail"], call.caller),
+                    }
+                    for event in row["callback"]
+                ],
                 "review_status": review.status if review else "",
                 "review_by": review.by if review else "",
                 "review_at": _office(review.at, office) if review else "",
@@ -239,7 +249,11 @@ def csv_text(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
     buffer.write("\ufeff")
     writer.writeheader()
     for row in rows:
-        folded = {**row, "steps": export.fold_steps(row["steps"])}
+        folded = {
+            **row,
+            "steps": export.fold_steps(row["steps"]),
+            "callback": export.fold_events(row["callback"]),
+        }
         writer.writerow({name: export.inert(value) for name, value in folded.items()})
         yield buffer.getvalue()
         buffer.seek(0)

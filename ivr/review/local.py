@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import phonenumbers
 from flask import current_app
 
 from ivr.known import known_line
@@ -33,3 +35,28 @@ def masked(number: str | None) -> str:
     if not number:
         return "(withheld)"
     return "•" * max(len(number) - 3, 0) + number[-3:]
+
+
+@bp.app_template_filter("screened")
+def screened(text: str | None, number: str | None) -> str:
+    """`text` with the caller's number masked wherever it is written in it, in any of the ways a
+    provider writes one ("+447911123456", "447911123456", "07911 123456"): Twilio's refusals
+    quote the number, and the review area shows it in full only once revealed."""
+    if not text or not number:
+        return text or ""
+    return _written(number).sub(masked(number), text)
+
+
+def _written(number: str) -> re.Pattern[str]:
+    """The caller's number as the digits of its national part, with or without the country's
+    code or trunk 0 before them and spaces or dashes between; the raw text when it is no number."""
+    try:
+        parsed = phonenumbers.parse(number, "GB")
+    except phonenumbers.NumberParseException:
+        return re.compile(re.escape(number))
+    national = phonenumbers.national_significant_number(parsed)
+    if not national:
+        return re.compile(re.escape(number))
+    gap = r"[\s.-]*"
+    country = rf"(?:(?:\+|00){gap})?{parsed.country_code}{gap}(?:\(0\){gap})?"
+    return re.compile(rf"(?<!\d)(?:{country}|0{gap})?" + gap.join(national) + r"(?!\d)")

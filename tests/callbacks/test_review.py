@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Callable
 
@@ -13,9 +15,15 @@ from ivr import db
 from ivr.review import accounts
 from tests.callbacks.conftest import FRONT_DOOR_EMAIL, FRONT_DOOR_SMS, deliver, request_row
 from tests.callbacks.stand_ins import FakeTwilio
-from tests.callbacks.test_page import links, take
-from tests.conftest import WEDNESDAY_11AM
-from tests.review.conftest import PASSWORDS, login
+from tests.callbacks.test_page import audited, csrf, links, take
+from tests.conftest import CALLER, WEDNESDAY_11AM, PhoneCall
+from tests.review.conftest import PASSWORDS, login, post
+
+# The caller's number however a page or a provider might write it.
+WRITTEN = (CALLER, CALLER[1:], "07911 123456", "7911123456")
+MASKED = "••••••••••456"
+# The decision route to "don't share: no clear reason", then 2: the advice by text.
+ADVICE_BY_TEXT = ("2", "2", "2", "2")
 
 
 @pytest.fixture
@@ -42,6 +50,45 @@ def test_the_call_page_shows_each_message_its_state_and_what_happened(
     assert FRONT_DOOR_SMS in page and FRONT_DOOR_EMAIL in page
     assert "Twilio answered 503 (error 20503)" in page
     assert "callback by email" in page and "sent at 2026-11-25 11:00:00" in page
+
+
+def messages_section(page: str) -> str:
+    start = page.index("Messages sent for this call")
+    return page[start : page.index("</section>", start)]
+
+
+def test_an_advice_texts_number_is_masked_on_the_calls_page_until_revealed(
+    supervised: Flask, call: Callable[..., PhoneCall], twilio: FakeTwilio
+) -> None:
+    """Twilio's refusal quotes the number too; revealing, which is audited, shows it whole."""
+    call(*ADVICE_BY_TEXT, on=supervised)
+    twilio.fail_next(400)
+    deliver(supervised)
+    client = supervised.test_client()
+    assert login(client, "sam").status_code == 302
+    page = client.get("/review/calls/1").get_data(as_text=True)
+    shown = messages_section(page)
+    assert "advice by sms" in shown and "is not a valid phone number" in shown
+    assert f'<span class="number">{MASKED}</span>' in shown
+    assert f"The &#39;To&#39; number {MASKED} is not" in shown
+    assert not [form for form in WRITTEN if form in page]
+    revealed = messages_section(post(client, "/review/calls/1/reveal").get_data(as_text=True))
+    assert 'href="tel:+447911123456">07911 123456</a>' in revealed
+    assert f"The &#39;To&#39; number {CALLER} is not" in revealed
+    assert [entry.actor for entry in audited(supervised, "reveal_number")] == ["sam"]
+
+
+def test_the_review_export_masks_the_callers_number_in_the_call_back_events(
+    supervised: Flask, call: Callable[..., PhoneCall]
+) -> None:
+    call(*ADVICE_BY_TEXT, on=supervised)
+    deliver(supervised)
+    client = supervised.test_client()
+    assert login(client, "sam").status_code == 302
+    exported = post(client, "/review/calls/export").get_data(as_text=True)
+    assert not [form for form in WRITTEN if form in exported]
+    [row] = list(csv.DictReader(io.StringIO(exported.lstrip("\ufeff"))))
+    assert f"11:00:00 sent sms to {MASKED}" in row["callback"]
 
 
 def test_the_dashboard_counts_every_open_request(
@@ -74,3 +121,26 @@ def test_a_request_can_be_marked_done_from_the_calls_own_page(
     assert "Mark call-back done" not in client.get(f"/review/calls/{call_id}").get_data(
         as_text=True
     )
+
+
+def test_a_link_to_a_request_marked_done_says_who_did_it_and_offers_no_number_or_take(
+    supervised: Flask, requested: Callable[[], int]
+) -> None:
+    """The team opens the link after a supervisor has rung the caller back from the review area."""
+    request_id = requested()
+    link = links(supervised)[0]
+    team = supervised.test_client()
+    opened = team.get(link).get_data(as_text=True)
+    client = supervised.test_client()
+    assert login(client, "sam").status_code == 302
+    call_id = request_row(supervised, request_id).call_id
+    assert post(client, f"/review/callbacks/{call_id}/done", note="rang").status_code == 302
+    page = team.get(link).get_data(as_text=True)
+    assert "Already dealt with" in page
+    assert "marked done by <strong>sam</strong> at 11:00" in page
+    assert "07911 123456" not in page and CALLER not in page
+    assert "taking this call back" not in page and 'name="csrf_token"' not in page
+    late = team.post(link, data={"csrf_token": csrf(opened), "name": "Jo"})
+    assert late.status_code == 200 and "Already dealt with" in late.get_data(as_text=True)
+    assert request_row(supervised, request_id).taken_at is None
+    assert audited(supervised, "callback_taken") == []
