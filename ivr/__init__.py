@@ -84,6 +84,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
             app.config["LOCAL_TOKEN"] = True
         if not app.config["SECRET_KEY"]:
             app.config["SECRET_KEY"] = instance_secret_key(app)
+            app.config["LOCAL_SECRET_KEY"] = True
     app.extensions["ivr.line"] = the_line(app)
     metrics.init_app(app)
     db.init_app(app)
@@ -176,7 +177,8 @@ def local_auth_token(app: Flask) -> str:
 
 
 def instance_secret_key(app: Flask) -> str:
-    """The key signing review-area sessions: made once per instance folder, shared by workers."""
+    """The key signing review-area sessions and call-back links: made once per instance folder,
+    shared by that host's workers but by no other host (`ivr check --live` says so)."""
     path = Path(app.instance_path) / "secret_key"
     if not path.exists():
         try:

@@ -14,6 +14,7 @@ from urllib.parse import urljoin, urlsplit
 
 import click
 import requests
+from alembic.util import CommandError
 from flask import Flask, current_app
 from flask.cli import ScriptInfo, with_appcontext
 from sqlalchemy import select
@@ -31,10 +32,10 @@ from ivr import (
 )
 from ivr.audit import command_line_actor, write
 from ivr.audit_verify import audit_command
-from ivr.config import PROMPTS_FILE, prompt_file, prompts_dir
+from ivr.config import PROMPTS_FILE, load_config, load_prompts, prompt_file, prompts_dir
 from ivr.golive import live_problems, live_warnings, shown_url, unreachable
 from ivr.graph import mermaid
-from ivr.line import example_number, utc_now
+from ivr.line import Line, example_number, utc_now
 from ivr.messaging.worker import beside_server, worker_command
 from ivr.models import Call, iso
 from ivr.phone import (
@@ -49,9 +50,11 @@ from ivr.phone import (
 )
 from ivr.retention import purge_command
 from ivr.review import users
+from ivr.safe import static_guidance
 from ivr.server import default_workers, run
 from ivr.stale import close_stale_command
 from ivr.terminal import escaped, shown
+from ivr.twiml import to_text
 
 
 def database_error(url: str, error: DBAPIError) -> click.ClickException:
@@ -77,6 +80,13 @@ def line_app() -> Flask:
         db.upgrade(url)
     except DBAPIError as error:
         raise database_error(url, error) from None
+    except CommandError as error:
+        # A newer release migrated it: only that release can take it back (a rollback's order).
+        raise click.ClickException(
+            f"{error}: the database is ahead of this release; with the newer release installed, "
+            "run `ivr db downgrade` to this release's revision first (docs/deployment.md, "
+            "Upgrading)"
+        ) from None
     return app
 
 
@@ -387,7 +397,58 @@ def upgrade_database() -> None:
     With several servers on one database, run it once before restarting them, so no worker
     answers with new code against the old schema.
     """
-    click.echo(f"database at {shown_url(current_app.config['DATABASE_URL'])}: up to date")
+    revision = db.current_revision(current_app.extensions["ivr.engine"])
+    click.echo(
+        f"database at {shown_url(current_app.config['DATABASE_URL'])}: up to date, "
+        f"revision {revision}"
+    )
+
+
+@database.command("downgrade")
+@click.argument("revision")
+@click.confirmation_option(
+    prompt="Take the database back to that revision, dropping what later migrations added?"
+)
+@click.pass_context
+def downgrade_database(ctx: click.Context, revision: str) -> None:
+    """Take the database back to REVISION, the one an older release was at (a rollback).
+
+    Run it with the newer release still installed, every server and worker stopped: only the
+    newer release has the migrations to undo; the older one, started against a newer database,
+    cannot find its revision and does not start. Then install the older release.
+    """
+    info = ctx.ensure_object(ScriptInfo)
+    # Not line_app: that would migrate the database forward first.
+    app = create_app() if info.create_app is line_app else info.load_app()
+    url = app.config["DATABASE_URL"]
+    try:
+        db.downgrade(url, revision)
+        now = db.current_revision(app.extensions["ivr.engine"])
+    except DBAPIError as error:
+        raise database_error(url, error) from None
+    except CommandError as error:
+        raise click.ClickException(f"{error}; the revisions are the migrations' numbers") from None
+    click.echo(f"database at {shown_url(url)}: revision {now}")
+
+
+@main.command("fallback-twiml")
+def fallback_twiml() -> None:
+    """Print the static guidance to paste into a Twilio TwiML Bin, the number's fallback URL.
+
+    When the server itself is down (a reboot, a deploy, no database), Twilio's fallback request
+    to it fails too; a TwiML Bin is served by Twilio and still gives 999 and both duty numbers.
+    Run it again whenever the numbers, the hours or the prompts change. It needs no database,
+    and refuses a config or prompts that `ivr check` finds wrong.
+    """
+    from ivr.check import check as find_problems
+
+    problems = find_problems()
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem(s) in the config or prompts")
+    line = Line(load_config(), load_prompts(prompts_dir()))
+    click.echo(to_text(static_guidance(line)))
 
 
 @main.command("graph")

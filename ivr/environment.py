@@ -50,8 +50,9 @@ VARIABLES = (
     ),
     Variable(
         "IVR_SECRET_KEY",
-        "signs the review area's sign-in sessions; the same on every server",
-        "a random key made once in the instance folder",
+        "signs the review area's sign-in sessions and the call-back links; the same on every "
+        "server and call-back worker",
+        "a random key made once in each instance folder: another on each host",
     ),
     Variable(
         "IVR_WORKERS",

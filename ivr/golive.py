@@ -19,6 +19,7 @@ from ivr import db, local_token_path, metrics
 from ivr.check import check
 from ivr.check.callbacks import live_callback_problems, worker_warnings
 from ivr.config import PROMPTS_FILE, prompt_file, prompts_dir
+from ivr.messaging.outbox import offers_call_backs
 from ivr.server import default_workers
 
 
@@ -31,13 +32,14 @@ def live_problems(app: Flask) -> list[str]:
         *reachability_problems(app),
         *config_problems(app),
         *live_callback_problems(app),
+        *secret_key_problems(app),
         *([metrics.SHARED_DIR_PROBLEM] if metrics.SHARED_DIR_PROBLEM else []),
     ]
 
 
 def live_warnings(app: Flask) -> list[str]:
     """What callers would go without, though the line answers every call."""
-    return worker_warnings(app)
+    return [*worker_warnings(app), *secret_key_warnings(app)]
 
 
 def token_problems(app: Flask) -> list[str]:
@@ -47,6 +49,40 @@ def token_problems(app: Flask) -> list[str]:
     if not token or (local.exists() and token == local.read_text().strip()):
         return ["TWILIO_AUTH_TOKEN is not set: Twilio's requests would all be refused (403)"]
     return []
+
+
+def own_secret_key(app: Flask) -> bool:
+    """Whether this host signs with a key of its own where other hosts may share the database.
+
+    Unset, IVR_SECRET_KEY is a random key made in each instance folder: one host's call-back
+    links and sign-ins are refused by every other (404, signed out). SQLite means one host.
+    """
+    url = db.normalise_url(app.config["DATABASE_URL"])
+    return bool(app.config.get("LOCAL_SECRET_KEY")) and not url.startswith("sqlite")
+
+
+def secret_key_problems(app: Flask) -> list[str]:
+    """Call-back links signed by one host's own key answer 404 on every other host."""
+    with app.app_context():
+        if not own_secret_key(app) or not offers_call_backs():
+            return []
+    return [
+        "IVR_SECRET_KEY is not set: each server and call-back worker signs call-back links with "
+        "a random key of its own instance folder, so a link sent from one answers 404 on "
+        "another; set the same IVR_SECRET_KEY on all of them"
+    ]
+
+
+def secret_key_warnings(app: Flask) -> list[str]:
+    """Without call backs, only the review area's sign-ins depend on one shared key."""
+    with app.app_context():
+        if not own_secret_key(app) or offers_call_backs():
+            return []
+    return [
+        "IVR_SECRET_KEY is not set: each server signs with a random key of its own instance "
+        "folder, so a review-area sign-in holds only on the server it was made on; set the same "
+        "IVR_SECRET_KEY on every server"
+    ]
 
 
 def public_url_problems(url: str | None) -> list[str]:

@@ -54,6 +54,33 @@ def guidance(line: Line) -> VoiceResponse:
     return response
 
 
+# Said by the static guidance, in this order: 999 first, then both duty teams with their hours
+# in words, since a document written ahead of time cannot know which one is on duty.
+STATIC_SENTENCES = (
+    "danger_999",
+    "static_call_duty",
+    "contacts_front_door",
+    "contacts_out_of_hours",
+    "other_options_police",
+    "goodbye",
+)
+
+
+def static_guidance(line: Line) -> VoiceResponse:
+    """The guidance for a Twilio TwiML Bin, Twilio's fallback when the server cannot answer.
+
+    `guidance` needs a running server to know who is on duty now; this one is written once
+    (`ivr fallback-twiml`) and played by Twilio itself, so it dials no one and names both
+    teams with their hours. It is regenerated whenever the numbers, the hours or the words change.
+    """
+    words = Words(line, line.clock())
+    response = VoiceResponse()
+    for key in STATIC_SENTENCES:
+        say(response, line, line.sentence(key).format_map(words))
+    response.hangup()
+    return response
+
+
 @cache
 def shipped_words() -> tuple[dict[str, Any], dict[str, Any]]:
     """The shipped config and prompts, read once per process."""

@@ -92,9 +92,19 @@ def require_twilio() -> None:
 
 @bp.errorhandler(Exception)
 def answer_safely(error: Exception) -> Response | HTTPException:
-    """Whatever broke, the caller hears 999 and is put through to the duty team."""
+    """Whatever broke, the caller hears 999 and is put through to the duty team.
+
+    Except on the status callback, which comes after the call and has no caller to tell.
+    """
     if isinstance(error, HTTPException):
         return error
+    if request.endpoint == "voice.status":
+        # No caller hears a status callback's answer, and Twilio ignores its body: the contract's
+        # 204, so the failure is counted as what it was (a database error), not as a caller
+        # given the safe guidance. `ivr purge` closes the call later (retention).
+        log.exception("status callback failed; the call's record was not closed")
+        g.log_fields, g.error = {"error": type(error).__name__}, error
+        return Response(status=204)
     log.exception("voice webhook failed; the caller was given the safe guidance")
     g.log_fields, g.error = {"answer": "safe_guidance", "error": type(error).__name__}, error
     return twiml(safe_guidance(the_line()))

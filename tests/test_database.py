@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, insert, inspect, select
+from alembic.script import ScriptDirectory
+from click.testing import CliRunner, Result
+from sqlalchemy import Engine, func, insert, inspect, select, text
 
 from ivr import db, records
+from ivr.cli import main
 from ivr.models import Call, Step
 
 
@@ -105,3 +109,37 @@ def test_a_call_changed_but_never_saved_fails_its_transaction_instead_of_losing_
             db.write(forget_to_save)
         with db.reading() as session:
             assert session.scalar(select(Call.state).where(Call.call_sid == sid)) != "goodbye"
+
+
+def ivr_command(database_url: str, tmp_path: Path, *args: str) -> Result:
+    """An `ivr` command as an operator runs it, on the test's database."""
+    env = {"IVR_DATABASE_URL": database_url, "IVR_INSTANCE_PATH": str(tmp_path / "instance")}
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+def test_a_rollback_downgrades_with_the_newer_release_then_the_older_one_starts(
+    database_url: str, tmp_path: Path
+) -> None:
+    """`ivr db upgrade` names the revision to come back to; `ivr db downgrade` goes back to it."""
+    head = ScriptDirectory.from_config(db.alembic_config(database_url)).get_current_head()
+    upgraded = ivr_command(database_url, tmp_path, "db", "upgrade")
+    assert f"up to date, revision {head}" in upgraded.output, upgraded.output
+    back = ivr_command(database_url, tmp_path, "db", "downgrade", "0009", "--yes")
+    assert back.exit_code == 0, back.output
+    assert "revision 0009" in back.output
+    assert "callback_workers" not in tables(database_url)
+
+
+def test_a_release_behind_its_database_says_to_downgrade_with_the_newer_one(
+    database_url: str, tmp_path: Path
+) -> None:
+    db.upgrade(database_url)
+    engine = db.make_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    ran = ivr_command(database_url, tmp_path, "calls", "list")
+    assert ran.exit_code != 0
+    assert "the database is ahead of this release" in ran.output
+    assert "ivr db downgrade" in ran.output
+    assert "Traceback" not in ran.output

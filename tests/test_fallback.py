@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
+import yaml
+from click.testing import CliRunner, Result
 from flask import Flask
 from werkzeug.test import TestResponse
 
+from ivr.cli import main
 from ivr.config import load_prompts
+from ivr.line import speak_number
 from tests.conftest import AppFactory, prompt_pattern, signed_post
+from tests.servers import free_port
 
 # The shipped defaults' duty team at the fixtures' Wednesday 11:00: the front door.
 FRONT_DOOR = "+441189088002"
@@ -88,3 +94,49 @@ def test_healthz_keeps_a_worker_with_an_unreadable_config_in_service_and_says_so
     assert answer.status_code == 200
     assert answer.json == {"status": "ok", "database": "ok", "config": "unreadable"}
     assert make_app().test_client().get("/healthz").json["config"] == "ok"
+
+
+# The static fallback: a TwiML Bin that Twilio serves itself when the server cannot answer at all.
+OUT_OF_HOURS = "+441344351999"
+COUNCIL = {
+    "office_hours": {"weekly": {day: ["08:30-16:30"] for day in ("monday", "tuesday")}},
+    "contacts": {"front_door": {"number": ADULTS}},
+}
+
+
+def fallback_twiml(tmp_path: Path, config: dict[str, Any]) -> Result:
+    """`ivr fallback-twiml` as an operator runs it: IVR_CONFIG set, no database to be had."""
+    override = tmp_path / "council.yaml"
+    override.write_text(yaml.safe_dump(config), encoding="utf-8")
+    env = {
+        "IVR_CONFIG": str(override),
+        "IVR_DATABASE_URL": f"postgresql://ivr@127.0.0.1:{free_port()}/ivr",
+        "IVR_INSTANCE_PATH": str(tmp_path / "no-instance"),
+    }
+    return CliRunner().invoke(main, ["fallback-twiml"], env=env)
+
+
+def test_the_twiml_bin_says_999_then_both_duty_teams_with_their_hours_no_database(
+    tmp_path: Path,
+) -> None:
+    result = fallback_twiml(tmp_path, COUNCIL)
+    assert result.exit_code == 0, result.output
+    root = ET.fromstring(result.output.strip().encode())
+    assert root.tag == "Response"
+    assert {verb.tag for verb in root} == {"Say", "Hangup"}
+    said = [" ".join("".join(say.itertext()).split()) for say in root.iter("Say")]
+    assert all(say.get("language") == "en-GB" for say in root.iter("Say"))
+    assert said[0] == "If anyone is in immediate danger, hang up and dial 9, 9, 9."
+    heard = " ".join(said)
+    hours = "Monday to Tuesday 8:30am to 4:30pm and Wednesday to Friday 9am to 5pm"
+    assert f"{hours}, on {speak_number(ADULTS)}." in heard
+    assert "At all other times, including bank holidays, " in heard
+    assert speak_number(OUT_OF_HOURS) in heard
+    assert not (tmp_path / "no-instance").exists()
+
+
+def test_the_twiml_bin_is_refused_from_a_config_ivr_check_finds_wrong(tmp_path: Path) -> None:
+    result = fallback_twiml(tmp_path, {"contacts": {"front_door": {"number": "01189088002"}}})
+    assert result.exit_code != 0
+    assert "is not an E.164 number" in result.output
+    assert "<Response" not in result.output

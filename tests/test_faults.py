@@ -35,6 +35,7 @@ from tests.conftest import (
     signed_post,
 )
 from tests.servers import Relay, Served, free_port, serving
+from tests.test_metrics import sample
 
 FRONT_DOOR = "+441189088002"  # the duty team at the fixtures' Wednesday 11:00
 DEADLINE_SECONDS = 10  # well inside the 15 s Twilio waits before giving up on a webhook
@@ -55,6 +56,23 @@ def assert_safe_guidance(app: Flask, response: TestResponse, seconds: float) -> 
     assert any(safe.match(text) for text in said), said
     assert [dial.text for dial in root.iter("Dial")] == [FRONT_DOOR]
     assert seconds < DEADLINE_SECONDS
+
+
+def test_database_down_a_status_callback_is_answered_204_and_counted_as_a_database_error(
+    make_app: AppFactory,
+) -> None:
+    nobody = f"postgresql://postgres@127.0.0.1:{free_port()}/test"
+    logged = io.StringIO()
+    app = make_app({"DATABASE_URL": nobody, "LOG_STREAM": logged})
+    safe = sample(app, "ivr_safe_fallbacks_total", endpoint="voice.status")
+    errors = sample(app, "ivr_database_errors_total")
+    response = signed_post(
+        app.test_client(), "/voice/status", CallSid="CAdown", CallStatus="completed"
+    )
+    assert (response.status_code, response.data) == (204, b"")
+    assert "status callback failed" in logged.getvalue()
+    assert sample(app, "ivr_safe_fallbacks_total", endpoint="voice.status") == safe
+    assert sample(app, "ivr_database_errors_total") == errors + 1
 
 
 def test_database_down_the_caller_hears_the_safe_guidance(make_app: AppFactory) -> None:

@@ -13,12 +13,17 @@ from flask import Flask
 from ivr.cli import main
 from ivr.config import DEFAULT_PROMPTS, speech_path
 from ivr.server import default_workers
-from tests.conftest import AppFactory
+from tests.conftest import CALLBACK_CHANNELS, AppFactory
 
 COMPLETE: dict[str, Any] = {
     "TWILIO_AUTH_TOKEN": "a-real-account-token",
     "PUBLIC_URL": "https://ivr.example.org",
+    "SECRET_KEY": "the-same-key-on-every-server",
 }
+# Several servers and a call-back worker on one PostgreSQL: how they all share one key matters.
+SHARED_DATABASE = "postgresql://ivr@127.0.0.1:9/ivr"
+CALL_BACKS_BY_EMAIL = {"SMTP_URL": "smtps://u:p@mail.example.org:465"}
+SENT_FROM = {"email_from": "ivr@example.org"}
 
 
 @pytest.fixture
@@ -149,3 +154,45 @@ def test_a_number_not_dialled_may_be_a_short_code(
     app = make_app({**complete, **override(tmp_path, police)})
     result = check_live(app)
     assert result.exit_code == 0, result.output
+
+
+def test_servers_on_postgresql_without_one_secret_key_fail_where_links_are_sent(
+    make_app: AppFactory, complete: dict[str, Any]
+) -> None:
+    """Each host's own random key: a call-back link from one answers 404 on another."""
+    settings = {**complete, **CALL_BACKS_BY_EMAIL, "SECRET_KEY": None}
+    app = make_app(
+        {**settings, "DATABASE_URL": SHARED_DATABASE},
+        callbacks=SENT_FROM,
+        contacts=CALLBACK_CHANNELS,
+    )
+    result = check_live(app)
+    assert result.exit_code != 0
+    assert "\nIVR_SECRET_KEY is not set" in f"\n{result.output}", result.output
+    assert "answers 404" in result.output
+
+
+def test_servers_on_postgresql_without_one_secret_key_are_warned_of_sign_ins(
+    make_app: AppFactory, complete: dict[str, Any]
+) -> None:
+    app = make_app({**complete, "SECRET_KEY": None, "DATABASE_URL": SHARED_DATABASE})
+    result = check_live(app)
+    assert "warning: IVR_SECRET_KEY is not set" in result.output
+    assert "sign-in holds only on the server it was made on" in result.output
+
+
+@pytest.mark.parametrize(
+    "settings", [{"DATABASE_URL": SHARED_DATABASE}, {"SECRET_KEY": None}], ids=["set", "sqlite"]
+)
+def test_one_secret_key_or_one_host_is_not_flagged(
+    make_app: AppFactory, complete: dict[str, Any], settings: dict[str, Any]
+) -> None:
+    """Set, every host shares it; unset on SQLite, there is one host and its workers share it."""
+    if "DATABASE_URL" not in settings and not complete["DATABASE_URL"].startswith("sqlite"):
+        pytest.skip("one host is SQLite's case")
+    app = make_app(
+        {**complete, **CALL_BACKS_BY_EMAIL, **settings},
+        callbacks=SENT_FROM,
+        contacts=CALLBACK_CHANNELS,
+    )
+    assert "IVR_SECRET_KEY" not in check_live(app).output

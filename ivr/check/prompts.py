@@ -24,6 +24,7 @@ SPOKEN_ELSEWHERE: Mapping[str, str] = {
     "safe_if_not_connected": "the safe guidance answer given when the line fails",
     "other_options_police": "the safe guidance answer given when the line fails",
     "goodbye": "the safe guidance answer given when the line fails",
+    "static_call_duty": "the static guidance for Twilio when the server is down",
     "whisper": "the whisper to whoever answers a transfer",
     **{f"whisper_{why}": "the whisper to whoever answers a transfer" for why in WHISPERS},
 }

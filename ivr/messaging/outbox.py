@@ -97,11 +97,16 @@ def can_call_back(config: Mapping[str, Any], team: str | None) -> bool:
     return any(addresses(config, team).values())
 
 
+def offers_call_backs() -> bool:
+    """Whether some duty team can be asked for a call back: the messages that carry a link."""
+    config = outbox().line.config
+    return any(can_call_back(config, team) for team in duty_teams(config))
+
+
 def offers_messages() -> bool:
     """Whether the line would offer anything a worker sends: a call back to some duty team,
     or advice by text."""
-    config = outbox().line.config
-    return outbox().texts or any(can_call_back(config, team) for team in duty_teams(config))
+    return outbox().texts or offers_call_backs()
 
 
 def is_mobile(number: str | None) -> bool:
