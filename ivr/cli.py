@@ -106,7 +106,7 @@ class LineCommands(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except CannotStart as error:
+        except (CannotStart, environment.Unusable) as error:
             raise click.ClickException(str(error)) from None
         except DBAPIError as error:
             app = ctx.ensure_object(ScriptInfo).load_app()
@@ -128,6 +128,8 @@ def main() -> None:
     show_default="two per CPU core",
     type=click.IntRange(1, 64),
     envvar="IVR_WORKERS",
+    # A mistake in IVR_WORKERS is then named as the variable, not only as the flag.
+    show_envvar=True,
     help="gunicorn workers; more than one needs PostgreSQL.",
 )
 @click.option("--no-worker", is_flag=True, help="Leave call-back messages to `ivr worker`.")

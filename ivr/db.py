@@ -15,9 +15,11 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from flask import Flask, current_app
-from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+
+from ivr.environment import Unusable, scheme_of
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The execution option that marks a connection as about to write call records.
@@ -40,6 +42,45 @@ def normalise_url(url: str) -> str:
     return url
 
 
+# The databases the line runs on, as SQLAlchemy names them with the one driver it installs for
+# each (normalise_url gives `postgresql://` psycopg 3).
+SUPPORTED = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg")
+WHICH_URL = "use postgresql://user:password@host/database or sqlite:////path/to/ivr.sqlite3"
+ENCODE = "percent-encode any @, : or / in the password (@ as %40, : as %3A, / as %2F)"
+
+
+def usable_url(url: str) -> URL:
+    """IVR_DATABASE_URL parsed, or Unusable saying what is wrong with it (ivr.environment).
+
+    SQLAlchemy's own errors are tracebacks at the shell, and a URL that does not parse can
+    carry its password into them, so the messages here repeat at most the URL's scheme.
+    """
+    try:
+        parsed = make_url(normalise_url(url))
+    except ValueError:
+        # The port is what SQLAlchemy turns into a number: a password's ':' or '@' moved it.
+        raise Unusable(
+            f"IVR_DATABASE_URL does not parse: its port is not a number;\n{ENCODE}"
+        ) from None
+    except ArgumentError:
+        raise Unusable(
+            f"IVR_DATABASE_URL does not parse as a database URL ({scheme_of(url)}://...):\n"
+            f"{WHICH_URL}"
+        ) from None
+    if "@" in (parsed.host or ""):
+        # A password's '@' ended it early: what follows would be taken for the host.
+        raise Unusable(f"IVR_DATABASE_URL has an '@' in its host;\n{ENCODE}")
+    # Read from the URL, not asked of SQLAlchemy, which would import a dialect to answer.
+    backend, _, driver = parsed.drivername.partition("+")
+    if parsed.drivername not in SUPPORTED:
+        known = backend in ("sqlite", "postgresql")
+        named = f"{backend} with the driver {driver}" if known else backend
+        raise Unusable(
+            f"IVR_DATABASE_URL names {named}, which the line does not run on:\n{WHICH_URL}"
+        )
+    return parsed
+
+
 def make_engine(url: str, pool_size: int = POOL_SIZE) -> Engine:
     """An engine tuned so that a stuck database fails fast instead of holding a caller.
 
@@ -51,10 +92,10 @@ def make_engine(url: str, pool_size: int = POOL_SIZE) -> Engine:
     opens a connection in the middle of a webhook whenever they are all busy, and closes it
     after (on PostgreSQL a backend started and stopped for one webhook, milliseconds each).
     """
-    url = normalise_url(url)
-    if url.startswith("sqlite"):
+    parsed = usable_url(url)
+    if parsed.get_backend_name() == "sqlite":
         engine = create_engine(
-            url,
+            parsed,
             connect_args={"timeout": BUSY_SECONDS},
             hide_parameters=True,
             pool_size=pool_size,
@@ -62,13 +103,19 @@ def make_engine(url: str, pool_size: int = POOL_SIZE) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    engine = create_engine(
-        url,
-        hide_parameters=True,
-        pool_size=pool_size,
-        pool_timeout=5,
-        connect_args={"connect_timeout": 5},
-    )
+    try:
+        engine = create_engine(
+            parsed,
+            hide_parameters=True,
+            pool_size=pool_size,
+            pool_timeout=5,
+            connect_args={"connect_timeout": 5},
+        )
+    except ImportError:
+        raise Unusable(
+            "IVR_DATABASE_URL is PostgreSQL, but its driver psycopg is not installed:\n"
+            "install the line with its postgres extra (ivr-information-sharing-line[postgres])"
+        ) from None
     event.listen(engine, "connect", _postgres_settings)
     return engine
 
@@ -116,8 +163,52 @@ def alembic_config(url: str) -> AlembicConfig:
     return config
 
 
+# The PostgreSQL advisory lock an upgrade or downgrade holds while it migrates, fixed so every
+# server and worker host asks for the same one: the two-key form, whose keys never meet the
+# one-key locks ivr.early takes per call; 0x69767221 is "ivr!" in ASCII, 1 the migrations.
+MIGRATIONS_LOCK = {"space": 0x69767221, "lock": 1}
+LOCK_MIGRATIONS = text("SELECT pg_advisory_lock(:space, :lock)")
+UNLOCK_MIGRATIONS = text("SELECT pg_advisory_unlock(:space, :lock)")
+
+
+@contextmanager
+def one_migration_at_a_time(connection: Connection) -> Iterator[None]:
+    """Hold off any other upgrade of this database until the migrations on `connection` end.
+
+    Two servers (or a server and a worker host) starting together would otherwise both find the
+    schema out of date and both create it, and all but one fail on the tables and types the
+    first made. Behind the lock, the later ones find it up to date and have nothing to do.
+
+    PostgreSQL: a session-level advisory lock on the very connection Alembic migrates on, taken
+    and committed before its transaction begins, so it spans the migrations and is let go of
+    after, or when the connection ends. SQLite: an exclusive `flock` of a file beside the
+    database (as WriterTurn's), let go of when it is closed or the process dies.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(LOCK_MIGRATIONS, MIGRATIONS_LOCK)
+        connection.commit()
+        try:
+            yield
+        finally:
+            if not connection.invalidated:
+                connection.rollback()
+                connection.execute(UNLOCK_MIGRATIONS, MIGRATIONS_LOCK)
+                connection.commit()
+        return
+    database = connection.engine.url.database
+    if connection.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    fd = os.open(f"{database}-migrations", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 def upgrade(url: str, revision: str = "head") -> None:
-    """Create or migrate the schema to `revision`."""
+    """Create or migrate the schema to `revision`, one process at a time (ivr.migrations.env)."""
     command.upgrade(alembic_config(url), revision)
 
 

@@ -6,8 +6,35 @@ so the three can never disagree about what a deployment may set.
 
 from __future__ import annotations
 
+import os
+import re
 import textwrap
 from dataclasses import dataclass
+
+# What a URL's scheme may be made of: safe to repeat in a message, unlike anything after `://`.
+SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
+
+
+class Unusable(Exception):
+    """An environment variable set to a value the line cannot use, named in an operator's words.
+
+    `ivr` says it in a line or two and exits (ivr.cli); no command starts on it, so neither
+    does a server that would answer calls half-configured.
+    """
+
+
+def whole_number(name: str, default: int) -> int:
+    """The variable `name` as a count of 0 or more, `default` when unset or empty."""
+    value = os.environ.get(name) or str(default)
+    if not re.fullmatch("[0-9]+", value.strip()):
+        raise Unusable(f"{name} {value!r} is not a whole number (0, 1, 2 ...)")
+    return int(value)
+
+
+def scheme_of(url: str) -> str:
+    """The part of `url` before `://` when it looks like a scheme, else "?": never a password."""
+    scheme = url.partition("://")[0]
+    return scheme if "://" in url and SCHEME.fullmatch(scheme) else "?"
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from urllib.parse import unquote
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
+from ivr.environment import Unusable
 from ivr.terminal import shown
 from ivr.voice import CALL_SID
 
@@ -113,11 +114,24 @@ def configure(stream: TextIO, level: str, choice: str | None) -> None:
     logger.propagate = False
 
 
+def log_level(name: str) -> str:
+    """IVR_LOG_LEVEL as `logging` names it; a level it does not know stops the line starting.
+
+    Refused here rather than by `logging` itself, whose ValueError is a traceback at the shell.
+    """
+    level = name.strip().upper()
+    if level not in logging.getLevelNamesMapping():
+        raise Unusable(
+            f"IVR_LOG_LEVEL {name!r} is not a log level: use DEBUG, INFO, WARNING or ERROR"
+        )
+    return level
+
+
 def init_app(app: Flask) -> None:
     """Configure logging and log every request under /voice/ when it has been answered."""
     configure(
         app.config.get("LOG_STREAM") or sys.stderr,
-        os.environ.get("IVR_LOG_LEVEL", "INFO"),
+        log_level(os.environ.get("IVR_LOG_LEVEL") or "INFO"),
         os.environ.get("IVR_LOG_FORMAT"),
     )
     app.before_request(start_clock)

@@ -9,12 +9,13 @@ sent it) can be fooled by a value no trusted proxy set.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from ivr.environment import whole_number
 
 FORWARDED = ("HTTP_FORWARDED", "HTTP_X_FORWARDED_")
 
@@ -33,7 +34,7 @@ class WithoutForwardedHeaders:
 
 def init_app(app: Flask) -> None:
     """Trust `TRUSTED_PROXIES` proxies (IVR_TRUSTED_PROXIES), none unless told."""
-    app.config.setdefault("TRUSTED_PROXIES", int(os.environ.get("IVR_TRUSTED_PROXIES") or 0))
+    app.config.setdefault("TRUSTED_PROXIES", whole_number("IVR_TRUSTED_PROXIES", 0))
     proxies = int(app.config["TRUSTED_PROXIES"])
     inner = WithoutForwardedHeaders(app.wsgi_app)
     app.wsgi_app = ProxyFix(inner, x_for=proxies, x_proto=proxies) if proxies else inner  # type: ignore[method-assign]

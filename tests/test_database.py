@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from datetime import UTC, datetime
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
 import pytest
@@ -30,6 +33,41 @@ def test_migrations_upgrade_and_downgrade(database_url: str) -> None:
     assert tables(database_url) <= {"alembic_version"}
     db.upgrade(database_url)
     assert {"calls", "steps", "audit_log"} <= tables(database_url)
+
+
+def upgrade_with_the_others(url: str, start: Barrier, results: Queue) -> None:
+    """One server starting: it upgrades the database the moment the others do."""
+    start.wait()
+    try:
+        db.upgrade(url)
+        results.put("upgraded")
+    except Exception as error:
+        results.put(f"{type(error).__name__}: {error}")
+
+
+def test_servers_starting_together_on_a_new_database_all_upgrade_it(database_url: str) -> None:
+    """Three processes (servers, or a server and worker hosts) upgrading one new database at
+    once: each starts, none fails on the tables another is making."""
+    spawn = multiprocessing.get_context("spawn")
+    start, results = spawn.Barrier(3), spawn.Queue()
+    servers = [
+        spawn.Process(target=upgrade_with_the_others, args=(database_url, start, results))
+        for _ in range(3)
+    ]
+    for server in servers:
+        server.start()
+    said = [results.get(timeout=120) for _ in servers]
+    for server in servers:
+        server.join(timeout=30)
+    assert said == ["upgraded"] * 3
+    head = ScriptDirectory.from_config(db.alembic_config(database_url)).get_current_head()
+    engine = db.make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            versions = connection.scalars(text("SELECT version_num FROM alembic_version")).all()
+        assert versions == [head]
+    finally:
+        engine.dispose()
 
 
 def reference_length(engine: Engine) -> int:

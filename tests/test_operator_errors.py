@@ -290,3 +290,65 @@ def test_a_port_in_use_is_refused_at_once(ivr: Ivr) -> None:
 def test_a_sqlite_file_that_cannot_be_opened_is_named(ivr: Ivr, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'no-such-folder' / 'ivr.sqlite3'}"
     refused(ivr("calls", "list", IVR_DATABASE_URL=url), f"cannot open the SQLite database at {url}")
+
+
+# Variables set wrong: (variable, value, what `ivr` says of it). Every password and secret here
+# is made of these words, none of which `ivr` may repeat.
+SECRETS = ("Zebra", "Quokka", "Yak")
+WRONG_SETTINGS = [
+    ("IVR_DATABASE_URL", "notaurl", "IVR_DATABASE_URL does not parse as a database URL"),
+    ("IVR_DATABASE_URL", "mysql://ivr:Zebra@db/ivr", "names mysql, which the line does not run on"),
+    ("IVR_DATABASE_URL", "postgresql+psycopg2://ivr:Zebra@db/ivr", "with the driver psycopg2"),
+    ("IVR_DATABASE_URL", "postgresql://ivr:Zebra:Quokka@Yak@db/ivr", "percent-encode any @, :"),
+    ("IVR_DATABASE_URL", "postgresql://ivr:Zebra@Quokka@db/ivr", "percent-encode any @, :"),
+    ("IVR_LOG_LEVEL", "LOUD", "IVR_LOG_LEVEL 'LOUD' is not a log level"),
+    ("IVR_TRUSTED_PROXIES", "abc", "IVR_TRUSTED_PROXIES 'abc' is not a whole number"),
+    ("IVR_RATELIMIT_STORAGE_URL", "bogus://:Zebra@x", "(bogus://...) is not a storage"),
+    ("IVR_RATELIMIT_STORAGE_URL", "redis://:Zebra@x:Quokka", "IVR_RATELIMIT_STORAGE_URL (redis"),
+]
+
+
+@pytest.mark.parametrize(("variable", "value", "said"), WRONG_SETTINGS)
+def test_a_variable_set_wrong_is_named_in_two_lines_without_its_secrets(
+    ivr: Ivr, variable: str, value: str, said: str
+) -> None:
+    refused_in_two_lines(ivr("calls", "list", **{variable: value}), said)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "said"), [WRONG_SETTINGS[3], WRONG_SETTINGS[5], WRONG_SETTINGS[7]]
+)
+def test_serve_and_check_live_refuse_a_variable_set_wrong_alike(
+    ivr: Ivr, variable: str, value: str, said: str
+) -> None:
+    """Every command reads the variables in one place; these two are the ones run at go-live."""
+    refused_in_two_lines(ivr("serve", "--port", str(free_port()), **{variable: value}), said)
+    refused_in_two_lines(ivr("check", "--live", **{variable: value}), said)
+
+
+def refused_in_two_lines(ran: Ran, said: str) -> None:
+    """Refused as `refused` says, in the one or two lines README promises, no secret repeated."""
+    refused(ran, said)
+    assert len(ran.err.strip().splitlines()) <= 2, ran.err
+    for secret in SECRETS:
+        assert secret not in ran.said, ran.said
+
+
+def test_postgresql_without_its_driver_says_what_to_install(ivr: Ivr, tmp_path: Path) -> None:
+    """The driver is the `postgres` extra, which an installation can leave out."""
+    missing = tmp_path / "without-psycopg"
+    missing.mkdir()
+    (missing / "psycopg.py").write_text("raise ImportError('no psycopg here')\n", "utf-8")
+    ran = ivr(
+        "calls",
+        "list",
+        IVR_DATABASE_URL="postgresql://ivr:Zebra@db/ivr",
+        PYTHONPATH=f"{missing}{os.pathsep}{ROOT}",
+    )
+    refused(ran, "its driver psycopg is not installed", "ivr-information-sharing-line[postgres]")
+    assert "Zebra" not in ran.said
+
+
+def test_workers_set_wrong_names_the_variable(ivr: Ivr) -> None:
+    ran = ivr("serve", "--port", str(free_port()), IVR_WORKERS="abc")
+    refused(ran, "IVR_WORKERS", "'abc' is not a valid integer range")

@@ -25,8 +25,10 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import parse_many
+from limits.errors import ConfigurationError
 from werkzeug.wrappers import Response
 
+from ivr.environment import Unusable, scheme_of
 from ivr.known import known_line
 from ivr.line import Line
 from ivr.review import limit_store
@@ -56,7 +58,18 @@ def init_app(app: Flask, endpoint: str = "review.login") -> None:
         for value in _settings(app).values():
             parse_many(str(value))
     with hooks_kept_to(app, endpoint.partition(".")[0]):
-        limiter = Limiter(get_remote_address, app=app, default_limits=[], strategy="fixed-window")
+        try:
+            limiter = Limiter(
+                get_remote_address, app=app, default_limits=[], strategy="fixed-window"
+            )
+        except (ConfigurationError, ValueError):
+            # The storage's own words may repeat the URL, and so a Redis password in it.
+            scheme = scheme_of(app.config["RATELIMIT_STORAGE_URI"])
+            raise Unusable(
+                f"IVR_RATELIMIT_STORAGE_URL ({scheme}://...) is not a storage the login limits "
+                "can count in:\nuse redis://host:6379 (rediss:// for TLS), a password in it "
+                "percent-encoded, or leave it unset for a file in the instance folder"
+            ) from None
     view = app.view_functions[endpoint]
     for value, key in ((per_address, None), (per_name, tried_name), (overall, everyone)):
         limit = limiter.limit(value, key_func=key, methods=["POST"], exempt_when=from_known_browser)
