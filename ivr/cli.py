@@ -72,6 +72,8 @@ def line_app() -> Flask:
     server before the first `ivr serve`.
     """
     app = create_app()
+    # The command's connections go with it, whether it succeeds or stops on a mistake.
+    click.get_current_context().call_on_close(app.extensions["ivr.engine"].dispose)
     line = app.extensions["ivr.line"]
     if isinstance(line, UnreadableLine):
         raise click.ClickException(line.problem)
@@ -422,6 +424,7 @@ def downgrade_database(ctx: click.Context, revision: str) -> None:
     info = ctx.ensure_object(ScriptInfo)
     # Not line_app: that would migrate the database forward first.
     app = create_app() if info.create_app is line_app else info.load_app()
+    ctx.call_on_close(app.extensions["ivr.engine"].dispose)
     url = app.config["DATABASE_URL"]
     try:
         db.downgrade(url, revision)
