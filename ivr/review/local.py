@@ -40,7 +40,7 @@ def masked(number: str | None) -> str:
 @bp.app_template_filter("screened")
 def screened(text: str | None, number: str | None) -> str:
     """`text` with the caller's number masked wherever it is written in it, in any of the ways a
-    provider writes one ("+447911123456", "447911123456", "07911 123456"): Twilio's refusals
+    provider writes one (E.164 with or without its +, or national with a space): Twilio's refusals
     quote the number, and the review area shows it in full only once revealed."""
     if not text or not number:
         return text or ""
