@@ -67,6 +67,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         or f"sqlite:///{Path(app.instance_path) / 'ivr.sqlite3'}",
         PUBLIC_URL=os.environ.get("IVR_PUBLIC_URL"),
         TWILIO_AUTH_TOKEN=os.environ.get("TWILIO_AUTH_TOKEN"),
+        TWILIO_AUTH_TOKEN_PREVIOUS=os.environ.get("TWILIO_AUTH_TOKEN_PREVIOUS"),
         IVR_CONFIG=os.environ.get("IVR_CONFIG"),
         SECRET_KEY=os.environ.get("IVR_SECRET_KEY"),
         CONFIG={},

@@ -51,6 +51,11 @@ VARIABLES = (
         "a random local token in the instance folder: only `ivr call` can call in",
     ),
     Variable(
+        "TWILIO_AUTH_TOKEN_PREVIOUS",
+        "while the auth token is rotated, the old one: webhooks it signs are still accepted",
+        "none: only TWILIO_AUTH_TOKEN signs",
+    ),
+    Variable(
         "IVR_PUBLIC_URL",
         "the https base URL Twilio is given, e.g. https://ivr.example.org",
         "the request's own URL",

@@ -39,7 +39,7 @@ def live_problems(app: Flask) -> list[str]:
 
 def live_warnings(app: Flask) -> list[str]:
     """What callers would go without, though the line answers every call."""
-    return [*worker_warnings(app), *secret_key_warnings(app)]
+    return [*worker_warnings(app), *secret_key_warnings(app), *rotation_warnings(app)]
 
 
 def token_problems(app: Flask) -> list[str]:
@@ -49,6 +49,18 @@ def token_problems(app: Flask) -> list[str]:
     if not token or (local.exists() and token == local.read_text().strip()):
         return ["TWILIO_AUTH_TOKEN is not set: Twilio's requests would all be refused (403)"]
     return []
+
+
+def rotation_warnings(app: Flask) -> list[str]:
+    """The old token left set after a rotation would keep accepting what it signs: a leaked one
+    stays a key to the line until it is unset."""
+    if not app.config.get("TWILIO_AUTH_TOKEN_PREVIOUS"):
+        return []
+    return [
+        "TWILIO_AUTH_TOKEN_PREVIOUS is set: webhooks signed with the old token are still "
+        "accepted; unset it once the new token is promoted in Twilio's console and "
+        "ivr_signatures_previous_token_total has stopped growing"
+    ]
 
 
 def own_secret_key(app: Flask) -> bool:

@@ -75,6 +75,10 @@ TRANSFERS = Counter(
 SIGNATURE_FAILURES = Counter(
     "ivr_signature_failures", "Voice requests refused for a missing or invalid signature"
 )
+PREVIOUS_TOKEN = Counter(
+    "ivr_signatures_previous_token",
+    "Voice requests accepted only with TWILIO_AUTH_TOKEN_PREVIOUS: Twilio still signs with it",
+)
 SAFE_FALLBACKS = Counter(
     "ivr_safe_fallbacks", "Callers given the safe guidance because the line failed", ["endpoint"]
 )
@@ -131,6 +135,8 @@ def _count(response: Response) -> None:
         TRANSFERS.labels(fields["transfer"]).inc()
     if fields.get("answer") == "signature_rejected":
         SIGNATURE_FAILURES.inc()
+    if g.get("signed_with_previous_token"):
+        PREVIOUS_TOKEN.inc()
     if fields.get("answer") == "safe_guidance":
         SAFE_FALLBACKS.labels(endpoint).inc()
     if isinstance(g.get("error"), SQLAlchemyError) or g.get("database_down"):
