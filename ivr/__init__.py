@@ -6,7 +6,7 @@ import logging
 import os
 import secrets
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import cache
 from pathlib import Path
 from types import TracebackType
@@ -166,26 +166,30 @@ def local_token_path(app: Flask) -> Path:
 
 def local_auth_token(app: Flask) -> str:
     """A random token made once per instance folder, so no default secret ever exists."""
-    path = local_token_path(app)
-    if not path.exists():
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return path.read_text().strip()
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(16))
-    return path.read_text().strip()
+    return instance_secret(local_token_path(app), 16)
 
 
 def instance_secret_key(app: Flask) -> str:
     """The key signing review-area sessions and call-back links: made once per instance folder,
     shared by that host's workers but by no other host (`ivr check --live` says so)."""
-    path = Path(app.instance_path) / "secret_key"
+    return instance_secret(Path(app.instance_path) / "secret_key", 32)
+
+
+def instance_secret(path: Path, size: int) -> str:
+    """The secret kept at `path`, made there first if need be, readable by its owner only.
+
+    Written whole to a file of this process's own, then linked into place, which fails if
+    another process got there first: workers starting together on a new instance folder all
+    read the one secret, never a file still empty.
+    """
     if not path.exists():
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return path.read_text().strip()
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(size))
+            with suppress(FileExistsError):
+                os.link(draft, path)
+        finally:
+            draft.unlink()
     return path.read_text().strip()
