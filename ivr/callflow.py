@@ -249,10 +249,18 @@ class CallFlow:
         return self._notice(last.step, last.kind, last.input or None)
 
     def dialled(self, status: str) -> None:
-        """Twilio reports how a transfer went; every attempt is a step of the record."""
-        records.add_step(self.call, "transfer", status, "dial", self.now)
+        """Twilio reports how a transfer went; every attempt is a step of the record.
+
+        Twilio requests the <Dial> action when the transfer ends, also when the caller hung up,
+        so the result can come after its status callback closed the record: it is still what
+        happened to the transfer, but the call goes no further (nobody hears a next prompt),
+        and the transfer, which cannot outlast the call, is put at the call's end, not after.
+        """
+        over = records.closed(self.call)
+        at = min(self.now, self.call.ended_at or self.now) if over else self.now
+        records.add_step(self.call, "transfer", status, "dial", at)
         # A status Twilio does not document cannot be taken for a connection: offer the others.
         known = status if status in DIAL_TRIGGERS else "failed"
         self.call.transfer_status = known
-        if self.declared.kind == "transfer":
+        if self.declared.kind == "transfer" and not over:
             self._fire(DIAL_TRIGGERS[known])

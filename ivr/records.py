@@ -262,13 +262,22 @@ def finish(call: Call, at: datetime) -> None:
         settle_outcome(call, "abandoned")
 
 
+def closed(call: Call) -> bool:
+    """Whether Twilio said the call is over (`close`), which only a duration on the record shows.
+
+    The line's own goodbye (`finish`) also completes the record while the caller is still on the
+    line hearing it, and may have a webhook retried; after `close` nobody is there.
+    """
+    return call.duration_seconds is not None
+
+
 def close(call: Call, at: datetime, duration: int | None) -> None:
     """Twilio says the call is over: end it once; a repeated callback changes nothing.
 
     Twilio's own duration is kept when it comes; otherwise the time from start to end.
     """
     finish(call, at)
-    if call.duration_seconds is None:
+    if not closed(call):
         ended = call.ended_at or at
         elapsed = max(int((ended - call.started_at).total_seconds()), 0)
         call.duration_seconds = duration if duration is not None else elapsed

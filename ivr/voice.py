@@ -47,6 +47,19 @@ def note(call: Call, **more: str | bool | None) -> None:
     g.log_fields = {"state": call.state, "outcome": call.outcome, **more}
 
 
+def nobody_on_the_line() -> Response:
+    """The answer to a webhook handled after Twilio said the call is over (`records.closed`).
+
+    Twilio does not promise the order of its requests, so a caller's last key, or a transfer's
+    result, can come after the status callback; nobody hears a next prompt, so the call goes no
+    further, and its log line says a webhook came late, for an operator reading it.
+    """
+    g.log_fields = {**g.get("log_fields", {}), "late": True, "answer": "hangup"}
+    response = VoiceResponse()
+    response.hangup()
+    return twiml(response)
+
+
 def recorded(work: Callable[[Transaction], T]) -> T:
     """A webhook's transaction: `work`, then what it changed written by `records.save`."""
 
@@ -146,6 +159,9 @@ def gather() -> Response:
         flow = load_flow(tx, sid, line, line.clock())
         if flow is None:
             return None, None
+        if records.closed(flow.call):
+            note(flow.call)
+            return flow, None
         notice: Notice = None
         if n == flow.call.step_count:
             notice = flow.answer(digits, speech, confidence)
@@ -158,6 +174,8 @@ def gather() -> Response:
     flow, notice = recorded(answer)
     if flow is None:
         return twiml(safe_guidance(line))
+    if records.closed(flow.call):
+        return nobody_on_the_line()
     return twiml(render(flow, notice, url_for))
 
 
@@ -175,13 +193,16 @@ def dial() -> Response:
         recorded = n == flow.call.step_count and flow.declared.kind == "transfer"
         if recorded:
             flow.dialled(result)
-        flow.look_ahead()
+        if not records.closed(flow.call):
+            flow.look_ahead()
         note(flow.call, input="dial", transfer=flow.call.transfer_status if recorded else None)
         return flow
 
     flow = recorded(record_transfer)
     if flow is None:
         return twiml(safe_guidance(line))
+    if records.closed(flow.call):
+        return nobody_on_the_line()
     return twiml(render(flow, None, url_for))
 
 
@@ -202,7 +223,7 @@ def status() -> tuple[str, int]:
             early.keep(tx, sid, ended, seconds, line.clock())
             return
         # The first callback for a call, whether or not the line's goodbye already closed it.
-        first = call.duration_seconds is None
+        first = not records.closed(call)
         records.close(call, line.clock(), seconds)
         note(call, closed=first)
 

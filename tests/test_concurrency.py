@@ -78,24 +78,23 @@ def play_to_advice(app: Flask, sid: str) -> int:
     return 1
 
 
-@pytest.mark.parametrize("order", ["answer_first", "status_first", "together"])
-def test_a_status_callback_racing_the_last_webhook_keeps_the_advice(app: Flask, order: str) -> None:
+@pytest.mark.parametrize("order", ["answer_first", "together"])
+def test_a_status_callback_racing_the_last_webhook_leaves_one_consistent_record(
+    app: Flask, order: str
+) -> None:
+    """The one handled first decides; the status first is tests.test_late_webhooks' case."""
     sid = f"CA{order.replace('_', '')}"
     n = play_to_advice(app, sid)
     last = lambda: answer(app, sid, n, "3")  # noqa: E731
     ended = lambda: hang_up(app, sid)  # noqa: E731
-    if order == "together":
-        replies = at_once(last, ended)
-    else:
-        replies = [last(), ended()] if order == "answer_first" else [ended(), last()]
+    replies = at_once(last, ended) if order == "together" else [last(), ended()]
     assert all(reply.status_code in (200, 204) for reply in replies)
     kept = record_of(app, sid)
-    assert kept["outcome"] == "emergency_999"
     assert kept["status"] == "completed"
-    assert [(s["step"], s["input"]) for s in kept["steps"]] == [
-        ("main_menu", "1"),
-        ("danger_now", "3"),
-    ]
+    advised = ("emergency_999", [("main_menu", "1"), ("danger_now", "3")])
+    hung_up_first = ("abandoned", [("main_menu", "1")])
+    either = [advised] if order == "answer_first" else [advised, hung_up_first]
+    assert (kept["outcome"], [(s["step"], s["input"]) for s in kept["steps"]]) in either
 
 
 def test_a_late_hang_up_does_not_replace_the_advice(app: Flask) -> None:
