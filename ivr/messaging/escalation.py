@@ -16,6 +16,7 @@ from ivr import audit
 from ivr.messaging.models import CallbackRequest
 from ivr.messaging.outbox import addresses, event, outbox, queue
 from ivr.models import Call
+from ivr.review.claims import CallbackClaim
 from ivr.review.models import CallbackDone
 
 ACTOR = "ivr worker"
@@ -23,14 +24,22 @@ BATCH = 50
 
 
 def waiting_too_long(now: datetime) -> ColumnElement[bool]:
-    """Neither taken nor worked nor escalated, and older than the time allowed."""
+    """Nobody has it (not taken from a link, nor handled or done in the review area), not yet
+    escalated, and older than the time allowed.
+
+    A supervisor's "I'm handling this" counts as a take: the escalation tells the duty manager
+    nobody has taken the call back, which would then be untrue. One handed back to the queue
+    counts again, so a request held past the time and put back is escalated at once.
+    """
     minutes = outbox().line.config["callbacks"]["acknowledge_within_minutes"]
     done = exists().where(CallbackDone.call_id == CallbackRequest.call_id)
+    claimed = exists().where(CallbackClaim.call_id == CallbackRequest.call_id)
     return and_(
         CallbackRequest.taken_at.is_(None),
         CallbackRequest.escalated_at.is_(None),
         CallbackRequest.requested_at <= now - timedelta(minutes=minutes),
         not_(done),
+        not_(claimed),
     )
 
 

@@ -3,7 +3,8 @@
 No login: the signed token is the key, and it opens only its own request, for a day. Taking a
 request records who (the name typed, or the address the message went to) and when, in the
 audit trail too; a second use of any of its links says who took it, without the caller's number,
-and so does any use once a supervisor has marked the request done in the review area.
+and so does any use while a supervisor handles the request in the review area (has taken it there,
+"I'm handling this") or once one has marked it done: whoever has it rings the caller, nobody else.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ivr.messaging.models import CallbackRequest, OutboxMessage
 from ivr.messaging.outbox import event, outbox
 from ivr.messaging.wording import as_dialled
 from ivr.models import Call
+from ivr.review.claims import CallbackClaim
 from ivr.review.models import CallbackDone
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -92,9 +94,11 @@ def take(token: str) -> tuple[str, int] | str:
             abort(404)
         now = box.clock()
         taken_now = False
-        # Worked from the review area: nobody need ring the caller again, so no number to ring.
+        # Handled or worked from the review area: nobody else should ring the caller, so no
+        # number to ring. The review area's claim locks this request too, so the two cannot race.
         done = session.get(CallbackDone, call.id)
-        open_now = wanted.taken_at is None and done is None
+        claim = session.get(CallbackClaim, call.id)
+        open_now = wanted.taken_at is None and done is None and claim is None
         if open_now and request.method == "POST":
             who = (form.name.data or "").strip() or message.address
             wanted.taken_at, wanted.taken_by, taken_now = now, who[:320], True
@@ -115,11 +119,13 @@ def take(token: str) -> tuple[str, int] | str:
             call=call,
             wanted=wanted,
             done=done,
+            claim=claim,
             taken_now=taken_now,
             number=as_dialled(call.caller),
             team=box.line.contact(wanted.team).name,
             called_at=box.wording.office_time(call.started_at),
             taken_at=box.wording.office_time(wanted.taken_at) if wanted.taken_at else "",
             done_at=box.wording.office_time(done.at) if done else "",
+            claimed_at=box.wording.office_time(claim.at) if claim else "",
             reason=box.wording.reason(call.outcome, call.reason),
         )

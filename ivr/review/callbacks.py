@@ -1,12 +1,16 @@
 """Call-back requests: every open one heads the dashboard until a supervisor marks it done.
 
-A supervisor takes a request ("I'm handling this") before ringing, so a colleague sees it is
-taken; marking it done needs a note of what was done, and asks for it on a page of its own.
+A supervisor takes a request ("I'm handling this") before ringing, so a colleague, and the duty
+team opening its link, sees it is taken; one a duty team member took from the link is theirs, and
+no supervisor can take it too. Marking it done needs a note of what was done, and asks for it on a
+page of its own. The note is final once written: a later supervisor can only add to it, each
+addition with who and when, so nobody's account of what was done is lost from the page.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -15,9 +19,11 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from ivr import audit, db
+from ivr.messaging.models import CallbackRequest
 from ivr.models import Call
 from ivr.review.blueprint import bp
 from ivr.review.claims import CallbackClaim
+from ivr.review.display import when
 from ivr.review.forms import ActionForm, CallbackForm
 from ivr.review.local import now
 from ivr.review.models import CallbackDone
@@ -26,6 +32,8 @@ PAGE = 25
 ORDERS = ("oldest", "newest")
 # Where a form may send the supervisor back to: a closed list, never a URL from the request.
 BACK = ("dashboard", "call")
+# Between a done note and what a later supervisor adds to it, in the one `note` column.
+ADDED = "\n\nAdded by {who} on {at}:\n"
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,8 @@ class Queue:
 
     waiting: list[Call]
     claims: dict[int, CallbackClaim]
+    # Requests a duty team member took from the link: theirs, not to be taken here too.
+    taken: dict[int, CallbackRequest]
     total: int
     page: int
     pages: int
@@ -63,8 +73,8 @@ def queue(session: Session, order: str = "oldest", page: int = 1) -> Queue:
             select(Call).where(*_open()).order_by(*sort).offset((page - 1) * PAGE).limit(PAGE)
         )
     )
-    claims = claims_for(session, [row.id for row in rows])
-    return Queue(rows, claims, total, page, pages, order)
+    ids = [row.id for row in rows]
+    return Queue(rows, claims_for(session, ids), taken_for(session, ids), total, page, pages, order)
 
 
 def claims_for(session: Session, ids: list[int]) -> dict[int, CallbackClaim]:
@@ -74,8 +84,18 @@ def claims_for(session: Session, ids: list[int]) -> dict[int, CallbackClaim]:
     return {claim.call_id: claim for claim in session.scalars(query)}
 
 
-def _open_request(session: Session, call_id: int) -> Call:
-    found = session.get(Call, call_id)
+def taken_for(session: Session, ids: list[int]) -> dict[int, CallbackRequest]:
+    if not ids:
+        return {}
+    query = select(CallbackRequest).where(
+        CallbackRequest.call_id.in_(ids), CallbackRequest.taken_at.is_not(None)
+    )
+    return {wanted.call_id: wanted for wanted in session.scalars(query)}
+
+
+def _open_request(session: Session, call_id: int, *, lock: bool = False) -> Call:
+    """The call; locked to change it, so two supervisors' claims or notes take turns."""
+    found = session.get(Call, call_id, with_for_update=lock)
     if found is None or not found.callback_requested:
         abort(404)
     return found
@@ -104,10 +124,20 @@ def claim(call_id: int) -> Response:
         abort(400)
     at = now()
     with db.session() as session:
-        found = _open_request(session, call_id)
+        found = _open_request(session, call_id, lock=True)
+        # Locked as the link's page locks it: a take from the link and a claim here take turns.
+        wanted = session.scalars(
+            select(CallbackRequest).where(CallbackRequest.call_id == call_id).with_for_update()
+        ).one_or_none()
         held = session.get(CallbackClaim, call_id)
         if held is not None and held.by != current_user.username:
             flash(f"{held.by} is already handling the call-back for call {found.reference}.")
+            return _back(call_id)
+        if wanted is not None and wanted.taken_at is not None:
+            flash(
+                f"{wanted.taken_by} took the call-back for call {found.reference} from the link"
+                f" on {when(wanted.taken_at)}."
+            )
             return _back(call_id)
         if session.get(CallbackDone, call_id) is not None:
             flash(f"The call-back for call {found.reference} was already done.")
@@ -146,6 +176,7 @@ def callback_done(call_id: int) -> Response | str:
     with db.reading() as session:
         found = _open_request(session, call_id)
         held = session.get(CallbackClaim, call_id)
+        taken = taken_for(session, [call_id]).get(call_id)
         done = session.get(CallbackDone, call_id)
     if request.method == "POST" and form.validate():
         return _mark_done(call_id, form.note.data or "")
@@ -155,6 +186,7 @@ def callback_done(call_id: int) -> Response | str:
         "review/callback_done.html",
         call=found,
         claim=held,
+        taken=taken,
         done=done,
         form=form,
         back=request.values.get("back") if request.values.get("back") in BACK else "dashboard",
@@ -162,19 +194,25 @@ def callback_done(call_id: int) -> Response | str:
 
 
 def _mark_done(call_id: int, note: str) -> Response:
+    """The first note marks the request done; a later one is added below it, never instead."""
     at = now()
+    who = current_user.username
     with db.session() as session:
-        found = _open_request(session, call_id)
-        row = session.get(CallbackDone, call_id) or CallbackDone(call_id=call_id)
-        row.note, row.by, row.at = note, current_user.username, at
-        session.add(row)
-        audit.write(
-            session,
-            at,
-            current_user.username,
-            "callback_done",
-            reference=found.reference,
-            note=note,
-        )
-        flash(f"The call-back for call {found.reference} is marked done.", "success")
+        found = _open_request(session, call_id, lock=True)
+        row = session.get(CallbackDone, call_id)
+        if row is None:
+            session.add(CallbackDone(call_id=call_id, note=note, by=who, at=at))
+            audit.write(session, at, who, "callback_done", reference=found.reference, note=note)
+            flash(f"The call-back for call {found.reference} is marked done.", "success")
+        else:
+            row.note = added(row.note, who, at, note)
+            audit.write(
+                session, at, who, "callback_note_added", reference=found.reference, note=note
+            )
+            flash(f"Your note is added to the call-back for call {found.reference}.", "success")
     return _back(call_id)
+
+
+def added(note: str, who: str, at: datetime, more: str) -> str:
+    """A note with `more` below it, after a line saying who added it and when, in office time."""
+    return f"{note}{ADDED.format(who=who, at=when(at))}{more}"

@@ -32,7 +32,13 @@ from ivr.review.local import now, zone
 from ivr.review.models import CallbackDone, Review
 
 # What the call's page lists under "History": the review area's own actions on the call.
-HISTORY = ("review_call", "callback_claimed", "callback_released", "callback_done")
+HISTORY = (
+    "review_call",
+    "callback_claimed",
+    "callback_released",
+    "callback_done",
+    "callback_note_added",
+)
 
 
 def shortcuts(today: date) -> list[tuple[str, str, str]]:

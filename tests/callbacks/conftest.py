@@ -105,6 +105,8 @@ def line(make_app: AppFactory, twilio: FakeTwilio, mail: MailServer) -> Flask:
             "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
             "TWILIO_API_URL": twilio.url,
             "SMTP_URL": mail.url,
+            # Login tries counted for this test alone, not in the instance folder across runs.
+            "RATELIMIT_STORAGE_URI": "memory://",
         },
         **CHANNELS,
     )

@@ -6,17 +6,19 @@ import csv
 import io
 import re
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from argon2 import PasswordHasher
 from flask import Flask
+from flask.testing import FlaskClient
 
 from ivr import db
 from ivr.review import accounts
 from tests.callbacks.conftest import FRONT_DOOR_EMAIL, FRONT_DOOR_SMS, deliver, request_row
 from tests.callbacks.stand_ins import FakeTwilio
 from tests.callbacks.test_page import audited, csrf, links, take
-from tests.conftest import CALLER, WEDNESDAY_11AM, PhoneCall
+from tests.conftest import CALLER, WEDNESDAY_11AM, Clock, PhoneCall
 from tests.review.conftest import PASSWORDS, login, post
 
 # The caller's number however a page or a provider might write it.
@@ -32,6 +34,13 @@ def supervised(line: Flask, monkeypatch: pytest.MonkeyPatch) -> Flask:
     with line.app_context(), db.session() as session:
         accounts.add(session, WEDNESDAY_11AM, "test", "sam", "supervisor", PASSWORDS["sam"])
     return line
+
+
+def sam(app: Flask) -> FlaskClient:
+    """A supervisor's browser, logged in to the review area."""
+    client = app.test_client()
+    assert login(client, "sam").status_code == 302
+    return client
 
 
 def test_the_call_page_shows_each_message_its_state_and_what_happened(
@@ -123,24 +132,91 @@ def test_a_request_can_be_marked_done_from_the_calls_own_page(
     )
 
 
-def test_a_link_to_a_request_marked_done_says_who_did_it_and_offers_no_number_or_take(
-    supervised: Flask, requested: Callable[[], int]
+@pytest.mark.parametrize(
+    ("action", "form", "heading", "said"),
+    [
+        ("done", {"note": "rang"}, "Already dealt with", "marked done by <strong>sam</strong>"),
+        ("claim", {}, "Being handled", "being handled by <strong>sam</strong> in the review area"),
+    ],
+    ids=["marked done", "being handled"],
+)
+def test_a_link_to_a_request_worked_in_the_review_area_says_who_and_offers_no_number_or_take(
+    supervised: Flask,
+    requested: Callable[[], int],
+    clock: Clock,
+    action: str,
+    form: dict[str, str],
+    heading: str,
+    said: str,
 ) -> None:
-    """The team opens the link after a supervisor has rung the caller back from the review area."""
+    """The team opens the link after a supervisor has rung the caller back from the review area,
+    or while one has said "I'm handling this" there: nobody else rings the caller."""
     request_id = requested()
     link = links(supervised)[0]
     team = supervised.test_client()
     opened = team.get(link).get_data(as_text=True)
-    client = supervised.test_client()
-    assert login(client, "sam").status_code == 302
+    client = sam(supervised)
     call_id = request_row(supervised, request_id).call_id
-    assert post(client, f"/review/callbacks/{call_id}/done", note="rang").status_code == 302
+    clock.now += timedelta(minutes=4)
+    assert post(client, f"/review/callbacks/{call_id}/{action}", **form).status_code == 302
     page = team.get(link).get_data(as_text=True)
-    assert "Already dealt with" in page
-    assert "marked done by <strong>sam</strong> at 11:00" in page
+    assert heading in page and f"{said} {'at' if action == 'done' else 'since'} 11:04" in page
     assert "07911 123456" not in page and CALLER not in page
     assert "taking this call back" not in page and 'name="csrf_token"' not in page
     late = team.post(link, data={"csrf_token": csrf(opened), "name": "Jo"})
-    assert late.status_code == 200 and "Already dealt with" in late.get_data(as_text=True)
+    assert late.status_code == 200 and heading in late.get_data(as_text=True)
     assert request_row(supervised, request_id).taken_at is None
     assert audited(supervised, "callback_taken") == []
+
+
+def test_a_request_a_supervisor_hands_back_can_be_taken_from_the_link_again(
+    supervised: Flask, requested: Callable[[], int]
+) -> None:
+    request_id = requested()
+    client = sam(supervised)
+    call_id = request_row(supervised, request_id).call_id
+    assert post(client, f"/review/callbacks/{call_id}/claim").status_code == 302
+    assert post(client, f"/review/callbacks/{call_id}/release").status_code == 302
+    page = take(supervised.test_client(), links(supervised)[0], "Jo")
+    assert "taken by <strong>Jo</strong>" in page and "Call 07911 123456" in page
+    assert request_row(supervised, request_id).taken_by == "Jo"
+
+
+def test_a_request_taken_from_the_link_cannot_be_taken_in_the_review_area(
+    supervised: Flask, requested: Callable[[], int], clock: Clock
+) -> None:
+    request_id = requested()
+    clock.now += timedelta(minutes=2)
+    take(supervised.test_client(), links(supervised)[0], "Jo at the front door")
+    client = sam(supervised)
+    call_id = request_row(supervised, request_id).call_id
+    post(client, f"/review/callbacks/{call_id}/claim")
+    assert audited(supervised, "callback_claimed") == []
+    told = client.get("/review/").get_data(as_text=True)
+    assert "You are handling this" not in told
+    assert "Jo at the front door took the call-back for call" in told
+    assert "from the link on Wed 25 Nov 2026, 11:02" in told
+    assert "Jo at the front door took this from the link" in told and "Take it" not in told
+    call_page = client.get(f"/review/calls/{call_id}").get_data(as_text=True)
+    assert "Jo at the front door took this from the link" in call_page
+    assert "Take it" not in call_page
+    asked = client.get(f"/review/callbacks/{call_id}/done").get_data(as_text=True)
+    assert "Jo at the front door, who took it from the link on Wed 25 Nov 2026, 11:02" in asked
+
+
+def test_a_request_a_supervisor_is_handling_is_not_escalated_until_handed_back(
+    supervised: Flask, requested: Callable[[], int], clock: Clock
+) -> None:
+    """The escalation tells the duty manager nobody has it: not while a supervisor has it."""
+    request_id = requested()
+    client = sam(supervised)
+    call_id = request_row(supervised, request_id).call_id
+    clock.now += timedelta(minutes=5)
+    assert post(client, f"/review/callbacks/{call_id}/claim").status_code == 302
+    clock.now += timedelta(minutes=30)
+    deliver(supervised)
+    assert request_row(supervised, request_id).escalated_at is None
+    assert audited(supervised, "callback_escalated") == []
+    assert post(client, f"/review/callbacks/{call_id}/release").status_code == 302
+    deliver(supervised)
+    assert request_row(supervised, request_id).escalated_at == clock.now

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import time
+from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -12,6 +13,7 @@ from flask.testing import FlaskClient
 
 from ivr import export
 from ivr.review import exporting
+from tests.conftest import Clock
 from tests.review.conftest import Audit, login, post
 
 
@@ -106,3 +108,31 @@ def test_the_stylesheet_is_public_and_has_no_gov_uk_font(client: FlaskClient) ->
     assert client.get("/review/static/vendor/README").status_code == 404
     login_page = client.get("/review/login").get_data(as_text=True)
     assert "govuk-header__logotype" not in login_page and "crown" not in login_page.lower()
+
+
+def test_a_done_note_is_final_a_later_supervisor_adds_to_it(
+    app: Flask, supervisor: FlaskClient, call, audited: Audit, clock: Clock
+) -> None:
+    waiting = call("0", "busy", "2").record["reference"]
+    post(supervisor, "/review/callbacks/1/done", note="Rang back, spoke to the caller.")
+    ada = app.test_client()
+    login(ada, "ada")
+    clock.now += timedelta(minutes=20)
+    assert post(ada, "/review/callbacks/1/done", note="Referral made.").status_code == 302
+    page = ada.get("/review/calls/1").get_data(as_text=True)
+    assert "Done by sam on Wed 25 Nov 2026, 11:00" in page
+    assert (
+        "Rang back, spoke to the caller.<br><br>Added by ada on Wed 25 Nov 2026, 11:20:<br>"
+        "Referral made." in page
+    )
+    assert "Your note is added to the call-back" in page
+    assert audited("callback_done") == [
+        {"actor": "sam", "reference": waiting, "note": "Rang back, spoke to the caller."}
+    ]
+    assert audited("callback_note_added") == [
+        {"actor": "ada", "reference": waiting, "note": "Referral made."}
+    ]
+    assert "ada added to the call-back's note: “Referral made.”" in page
+    asked = supervisor.get("/review/callbacks/1/done?back=call").get_data(as_text=True)
+    assert "The note stays as written" in asked and "Add to the note" in asked
+    assert "Confirm: call-back done" not in asked
