@@ -25,6 +25,8 @@ NOTICES: dict[str, Notice] = {"silence": "didnt_hear", "invalid": "not_a_choice"
 REPEAT = "*"
 # The conditions that promise a message a worker must send (ivr.messaging.heartbeat).
 NEEDS_WORKER = frozenset({"callback_offered", "advice_text_offered"})
+# The transfers that make a referral: when one fails, the caller hears it has not been made.
+REFERRALS = frozenset({"referral", "adult_referral"})
 
 
 class CallFlow:
@@ -94,17 +96,15 @@ class CallFlow:
         return self.call.transfer_to == "nspcc"
 
     def referral_pending(self, _event: EventData | None = None) -> bool:
-        """A referral transfer is what did not connect: the caller must hear it was not made."""
-        call = self.call
-        # After share_anonymised, 0 is "press 0 to make a referral"; the one other transfer,
-        # after answers it could not understand, has made no referral either.
-        referral = call.outcome in ("referral", "adult_referral", "share_anonymised") or (
-            call.outcome == "share_without_consent" and call.reason == "risk_of_harm"
-        )
-        return referral and not self.tried_nspcc()
+        """A referral transfer is what did not connect: the caller must hear it was not made.
+
+        The transfer's own reason decides, not the outcome: the first advice given stands on
+        the record, and a referral made after it is a referral all the same.
+        """
+        return self.call.transfer_reason in REFERRALS
 
     def adult_referral_pending(self, _event: EventData | None = None) -> bool:
-        return self.call.outcome == "adult_referral" and not self.tried_nspcc()
+        return self.call.transfer_reason == "adult_referral"
 
     def callback_offered(self, _event: EventData | None = None) -> bool:
         """Only a duty team with a call-back channel, only to a number that can be rung, and
@@ -118,7 +118,11 @@ class CallFlow:
     def advice_text_offered(self, _event: EventData | None = None) -> bool:
         """A mobile caller, advice given, texts that can be sent (ivr.messaging), and a worker
         running to send it."""
-        return outbox.can_text_advice(self.call) and self.worker_running()
+        advice = self.declared
+        return (
+            outbox.can_text_advice(self.call, advice.outcome, advice.reason)
+            and self.worker_running()
+        )
 
     def look_ahead(self) -> None:
         """Read now what the prompt about to be spoken asks of the database: it is rendered
@@ -180,14 +184,19 @@ class CallFlow:
             call.trail = [*call.trail, state.name]
         if state.outcome:
             records.settle_outcome(call, state.outcome, state.reason, state.family_informed)
+        if state.family_informed:
+            # The answer to inform_family, even where an earlier advice keeps the outcome.
+            call.family_informed = state.family_informed
         if state.contact:
             call.transfer_to = self.line.contact_for(state.contact, self.now).key
-            call.transfer_status = None
+            call.transfer_status, call.transfer_reason = None, state.whisper
         if state.name == "callback":
             call.callback_requested = True
             outbox.request_callback(self.session, call, self.now, outbox.public_link_base())
         if state.name == "advice_texted":
-            outbox.queue_advice_text(self.session, call, self.now)
+            # The advice the caller was hearing when they asked for it by text.
+            heard = STATES[transition.source]
+            outbox.queue_advice_text(self.session, call, self.now, heard.outcome, heard.reason)
         if state.kind == "final":
             records.finish(call, self.now)
 

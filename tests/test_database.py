@@ -181,3 +181,51 @@ def test_a_release_behind_its_database_says_to_downgrade_with_the_newer_one(
     assert "the database is ahead of this release" in ran.output
     assert "ivr db downgrade" in ran.output
     assert "Traceback" not in ran.output
+
+
+def test_migration_0011_gives_calls_in_a_transfer_the_reason_their_outcome_gave(
+    database_url: str,
+) -> None:
+    """A caller between a failed referral transfer and the menu after it, during the upgrade,
+    still hears that the referral has not been made; finished calls are left unknown."""
+    db.upgrade(database_url, "0010")
+    engine = db.make_engine(database_url)
+    at = datetime(2026, 11, 1, 9, 0)
+    calls = [
+        ("CAref", "100001", "in_progress", "not_connected", "front_door", "referral", None),
+        ("CAadult", "100002", "in_progress", "not_connected", "adult_social_care",
+         "adult_referral", None),
+        ("CAharm", "100003", "in_progress", "not_connected", "front_door",
+         "share_without_consent", "risk_of_harm"),
+        ("CAnspcc", "100004", "in_progress", "not_connected", "nspcc", "referral", None),
+        ("CAplain", "100005", "in_progress", "not_connected", "front_door", "speak_to_someone",
+         None),
+        ("CAdone", "100006", "completed", "goodbye", "front_door", "referral", None),
+        ("CAmenu", "100007", "in_progress", "purpose", None, None, None),
+    ]  # fmt: skip
+    with engine.begin() as connection:
+        for sid, reference, status, state, to, outcome, reason in calls:
+            connection.execute(
+                text(
+                    "INSERT INTO calls (call_sid, reference, started_at, out_of_hours,"
+                    " callback_requested, status, state, trail, tries, step_count,"
+                    " transfer_to, outcome, reason)"
+                    " VALUES (:sid, :reference, :at, false, false, :status, :state, '[]', 0, 0,"
+                    " :to, :outcome, :reason)"
+                ),
+                {"sid": sid, "reference": reference, "at": at, "status": status,
+                 "state": state, "to": to, "outcome": outcome, "reason": reason},
+            )  # fmt: skip
+    db.upgrade(database_url)
+    with engine.connect() as connection:
+        found = dict(connection.execute(text("SELECT call_sid, transfer_reason FROM calls")).all())
+    engine.dispose()
+    assert found == {
+        "CAref": "referral",
+        "CAadult": "adult_referral",
+        "CAharm": "referral",
+        "CAnspcc": "advice",
+        "CAplain": "advice",
+        "CAdone": None,
+        "CAmenu": None,
+    }

@@ -141,3 +141,42 @@ def test_an_unknown_transfer_status_counts_as_not_connected(client, app) -> None
     body = response.get_data(as_text=True)
     assert "<Dial" not in body
     assert "I couldn't connect you to the children's services front door" in body
+
+
+ADULT_SOCIAL_CARE = "+441189746800"
+
+
+def test_a_referral_made_after_other_advice_that_fails_says_it_has_not_been_made(call) -> None:
+    """Not sure about harm (seek advice), a plain transfer, then the risk route's referral: the
+    record keeps the first advice, but the failed transfer was a referral, and is retried as
+    one, whispered as one."""
+    played = call("2", "3", "0", "busy", "9", "1", "2", "", "busy", "1", "completed")
+    assert played.record["outcome"] == "seek_advice"
+    not_connected = [t for t in played.said() if t.startswith("I couldn't connect you")]
+    assert len(not_connected) == 2, played.transcript
+    played.hears("not_connected", "referral_not_made", "not_connected_retry_key")
+    assert "making a referral" in played.whispers()[-1], played.whispers()
+    played.hears("record_after_referral")
+
+
+def test_the_first_failed_transfer_being_plain_says_nothing_of_a_referral(call) -> None:
+    played = call("2", "3", "0", "busy", "9", "3", "1", "completed")
+    played.never_hears("referral_not_made")
+
+
+def test_an_adult_referral_after_other_advice_is_retried_to_the_adult_team(call) -> None:
+    played = call("2", "3", "0", "busy", "9", "1", "2", "2", "busy", "1", "completed")
+    played.hears("referral_not_made")
+    assert played.dialled() == [
+        (FRONT_DOOR, "busy"),
+        (ADULT_SOCIAL_CARE, "busy"),
+        (ADULT_SOCIAL_CARE, "completed"),
+    ]
+
+
+def test_the_family_answer_is_recorded_when_an_earlier_advice_keeps_the_outcome(call) -> None:
+    played = call("1", "2", "", "busy", "9", "2", "1", "1", "completed")
+    assert (played.record["outcome"], played.record["family_informed"]) == (
+        "referral",
+        "not_first",
+    )

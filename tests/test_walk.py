@@ -84,14 +84,16 @@ def session(line: Line) -> Iterator[Session]:
     engine.dispose()
 
 
-# state, trail, tries, transfer_to, consent, (outcome, reason): all the flow's conditions read.
-Position = tuple[str, tuple[str, ...], int, str | None, str | None, tuple[str | None, str | None]]
+# state, trail, tries, (transfer_to, transfer_reason), consent, (outcome, reason): all the
+# flow's conditions read.
+Pair = tuple[str | None, str | None]
+Position = tuple[str, tuple[str, ...], int, Pair, str | None, Pair]
 NOTHING = (None, None)
 
 
 def advance(session: Session, line: Line, at: Position, move: object) -> Position:
     """Put a call at `at`, make one move, and say where it ends up."""
-    state, trail, tries, transfer_to, consent, (outcome, reason) = at
+    state, trail, tries, (transfer_to, transfer_reason), consent, (outcome, reason) = at
     call = Call(
         call_sid=f"CA{next(SERIAL):032d}",
         reference=f"{next(SERIAL) % 1_000_000:06d}",
@@ -105,6 +107,7 @@ def advance(session: Session, line: Line, at: Position, move: object) -> Positio
         callback_requested=False,
         status="in_progress",
         transfer_to=transfer_to,
+        transfer_reason=transfer_reason,
         consent=consent,
         outcome=outcome,
         reason=reason,
@@ -120,7 +123,7 @@ def advance(session: Session, line: Line, at: Position, move: object) -> Positio
         call.state,
         tuple(call.trail),
         call.tries,
-        call.transfer_to,
+        (call.transfer_to, call.transfer_reason),
         call.consent,
         (call.outcome, call.reason),
     )
@@ -132,7 +135,7 @@ def moves(state: str) -> list[object]:
 
 
 def test_walk_every_input_from_every_state(session: Session, line: Line) -> None:
-    start: Position = (INITIAL, (), 0, None, None, NOTHING)
+    start: Position = (INITIAL, (), 0, NOTHING, None, NOTHING)
     seen = {start}
     queue = deque([(start, 0)])
     reached = {INITIAL}
@@ -155,7 +158,7 @@ def test_walk_every_input_from_every_state(session: Session, line: Line) -> None
 def test_silence_and_wrong_keys_never_leave_a_caller_stuck(
     session: Session, line: Line, state: str, failure: tuple[str | None, str | None]
 ) -> None:
-    at: Position = (state, (state,), 0, "front_door", None, NOTHING)
+    at: Position = (state, (state,), 0, ("front_door", "advice"), None, NOTHING)
     for _ in range(line.max_tries):
         at = advance(session, line, at, failure)
     kind = STATES[at[0]].kind
@@ -166,15 +169,14 @@ def test_silence_and_wrong_keys_never_leave_a_caller_stuck(
 
 @pytest.mark.parametrize("state", [n for n, s in STATES.items() if s.gathers])
 def test_zero_reaches_a_person_from_every_prompt(session: Session, line: Line, state: str) -> None:
-    assert (
-        advance(session, line, (state, (state,), 0, None, None, NOTHING), ("0", None))[0] in PEOPLE
-    )
+    at: Position = (state, (state,), 0, NOTHING, None, NOTHING)
+    assert advance(session, line, at, ("0", None))[0] in PEOPLE
 
 
 def test_every_path_ends_in_an_outcome_or_a_transfer(session: Session, line: Line) -> None:
     """From every state, answering with silence alone reaches the end or a person."""
     for state in STATES:
-        at: Position = (state, (state,), 0, "front_door", None, NOTHING)
+        at: Position = (state, (state,), 0, ("front_door", "advice"), None, NOTHING)
         for _ in range(line.max_tries + 2):
             if not moves(at[0]):
                 break
@@ -188,7 +190,7 @@ def test_the_999_guidance_is_at_most_two_key_presses_from_the_start(
     session: Session, line: Line
 ) -> None:
     assert any(say.prompt == "danger_999" for say in STATES[INITIAL].says)
-    frontier: list[Position] = [(INITIAL, (), 0, None, None, NOTHING)]
+    frontier: list[Position] = [(INITIAL, (), 0, NOTHING, None, NOTHING)]
     for _press in range(2):
         frontier = [advance(session, line, at, (k, None)) for at in frontier for k in "123"]
     assert any(at[0] == "emergency_999" for at in frontier)

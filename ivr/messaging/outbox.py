@@ -119,28 +119,31 @@ def is_mobile(number: str | None) -> bool:
     return mobile and phonenumbers.is_valid_number(parsed)
 
 
-def can_text_advice(call: Call) -> bool:
-    """Whether "press 2 to get this advice by text" can be offered on this call, truthfully."""
+def can_text_advice(call: Call, outcome: str | None, reason: str | None) -> bool:
+    """Whether "press 2 to get this advice by text" can be offered on this call, truthfully.
+
+    `outcome` and `reason` are those of the advice the caller is hearing, which may not be the
+    call's outcome: the first advice given stands on the record, and a caller who went back
+    and answered again hears another.
+    """
     box = outbox()
-    advice = box.wording.advice(call.outcome, call.reason)
+    advice = box.wording.advice(outcome, reason)
     return box.texts and is_mobile(call.caller) and advice is not None
 
 
-def queue_advice_text(session: Session, call: Call, at: datetime) -> OutboxMessage | None:
-    """Queue the advice for the caller's notes, once per call; None where it cannot be sent.
+def queue_advice_text(
+    session: Session, call: Call, at: datetime, outcome: str | None, reason: str | None
+) -> OutboxMessage | None:
+    """Queue the advice just heard for the caller's notes, once; None where it cannot be sent.
 
-    The text holds the line's name, the reference, the time, the advice and what to record: the
-    call's outcome in words, never an identity or anything the caller said.
+    The text holds the line's name, the reference, the time, the advice and what to record:
+    that advice in words, never an identity or anything the caller said. The same advice asked
+    for again (a repeated webhook) finds the text already queued; another advice is another.
     """
-    found = session.scalars(
-        select(OutboxMessage).where(
-            OutboxMessage.call_id == call.id, OutboxMessage.purpose == "advice"
-        )
-    ).first()
     box = outbox()
-    advice = box.wording.advice(call.outcome, call.reason)
-    if found is not None or advice is None or not can_text_advice(call):
-        return found
+    advice = box.wording.advice(outcome, reason)
+    if advice is None or not can_text_advice(call, outcome, reason):
+        return None
     _, body = box.wording.compose(
         "advice",
         "sms",
@@ -149,6 +152,15 @@ def queue_advice_text(session: Session, call: Call, at: datetime) -> OutboxMessa
         outcome=advice[0],
         record=advice[1],
     )
+    found = session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.call_id == call.id,
+            OutboxMessage.purpose == "advice",
+            OutboxMessage.body == body,
+        )
+    ).first()
+    if found is not None:
+        return found
     message = _queued(
         session,
         at,

@@ -32,8 +32,8 @@ def advised(
 def queue(app: Flask, sid: str, clock: Clock) -> Any:
     with app.app_context(), db.session() as session:
         call = session.scalars(select(Call).where(Call.call_sid == sid)).one()
-        offered = can_text_advice(call)
-        message = queue_advice_text(session, call, clock())
+        offered = can_text_advice(call, call.outcome, call.reason)
+        message = queue_advice_text(session, call, clock(), call.outcome, call.reason)
         return offered, message.id if message else None
 
 
@@ -43,7 +43,7 @@ def test_the_advice_text_goes_to_a_mobile_with_the_advice_and_what_to_record(
     sid = advised(line, MOBILE)
     offered, message_id = queue(line, sid, clock)
     assert offered and message_id is not None
-    assert queue(line, sid, clock)[1] == message_id, "once per call"
+    assert queue(line, sid, clock)[1] == message_id, "once per advice"
     deliver(line)
     [text] = twilio.texts
     assert (text.to, text.sender) == (MOBILE, SMS_FROM)

@@ -115,3 +115,17 @@ def test_no_advice_by_text_where_texts_cannot_be_sent(make_app: AppFactory, call
 def test_no_press_2_on_the_999_advice(line: Flask, call: Call) -> None:
     """A caller told to hang up and dial 999 is not held for a text."""
     call("1", "1", "h", on=line).hears("advice_emergency_999").never_hears("advice_text_key")
+
+
+def test_the_text_is_the_advice_heard_not_the_first_advice_on_the_record(
+    line: Flask, call: Call, twilio: FakeTwilio
+) -> None:
+    """A referral whose transfer failed, then the decision route: the record keeps the first
+    advice (the referral), but the caller asked for the text of the advice they just heard."""
+    played = call("1", "2", "", "busy", "9", *NO_PURPOSE, "2", on=line)
+    played.hears("advice_referral", "not_connected", "advice_no_purpose", "advice_text_sent")
+    assert played.record["outcome"] == "referral"
+    deliver(line)
+    [sent] = twilio.texts
+    assert "Don't share now: without a clear reason there is none to share." in sent.body
+    assert "referral" not in sent.body.lower()
