@@ -37,11 +37,14 @@ class Served:
     url: str
     process: subprocess.Popen[bytes]
 
+    def children(self) -> list[int]:
+        """The master's children's pids: its gunicorn workers and its call-back worker."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()]
+
     def workers(self) -> list[int]:
         """The gunicorn workers' pids: the master's children, less its call-back worker."""
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        pids = [int(pid) for pid in children.read_text().split()]
-        return [pid for pid in pids if b"worker" not in command_line(pid)]
+        return [pid for pid in self.children() if b"worker" not in command_line(pid)]
 
 
 @contextmanager

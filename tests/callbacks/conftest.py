@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import ssl
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -54,22 +55,40 @@ CHANNELS: dict[str, Any] = {
 }
 
 
-def deployment_env(
-    database_url: str, folder: Path, twilio: FakeTwilio, mail: MailServer, cert: Path
-) -> dict[str, str]:
-    """A deployment's environment for an `ivr` process: the channels, sending to the stand-ins."""
-    config = folder / "callbacks.yaml"
+@dataclass
+class Deployment:
+    """The deployment a test's `ivr` processes run in: their environment (the channels, sending
+    to the stand-ins), their database, and the stand-ins, for the test to watch."""
+
+    env: dict[str, str]
+    database_url: str
+    twilio: FakeTwilio
+    mail: MailServer
+
+
+@pytest.fixture
+def deployment(
+    database_url: str,
+    tmp_path: Path,
+    twilio: FakeTwilio,
+    mail: MailServer,
+    tls_files: tuple[Path, Path],
+) -> Deployment:
+    """One set-up for every real `ivr serve` and `ivr worker` a test starts, configured by the
+    environment alone, so the processes see the deployment an operator would give them."""
+    config = tmp_path / "callbacks.yaml"
     config.write_text(yaml.safe_dump(CHANNELS))
-    return os.environ | {
+    env = os.environ | {
         "IVR_DATABASE_URL": database_url,
         "IVR_CONFIG": str(config),
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
         "TWILIO_AUTH_TOKEN": TOKEN,
         "IVR_TWILIO_API_URL": twilio.url,
         "IVR_SMTP_URL": mail.url,
-        "SSL_CERT_FILE": str(cert),
+        "SSL_CERT_FILE": str(tls_files[0]),
         "PYTHONPATH": str(ROOT),
     }
+    return Deployment(env, database_url, twilio, mail)
 
 
 @pytest.fixture(scope="session")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,12 +11,11 @@ from pathlib import Path
 import requests
 from flask import Flask
 
-from tests.callbacks.conftest import deployment_env, duty_addresses, seen
-from tests.callbacks.stand_ins import FakeTwilio, MailServer
+from tests.callbacks.conftest import Deployment, duty_addresses, seen
 from tests.callbacks.test_page import csrf, links
 from tests.callbacks.test_workers import wait_for
 from tests.conftest import Clock
-from tests.servers import ROOT, Served, free_port, serving, wait_until_healthy
+from tests.servers import serving
 
 
 def gone(pid: int) -> bool:
@@ -31,59 +28,38 @@ def gone(pid: int) -> bool:
 
 
 def test_serve_sends_call_back_messages_itself_and_stops_its_worker(
-    line: Flask,
-    requested: Callable[[], int],
-    clock: Clock,
-    twilio: FakeTwilio,
-    mail: MailServer,
-    database_url: str,
-    tmp_path: Path,
-    tls_files: tuple[Path, Path],
+    line: Flask, requested: Callable[[], int], clock: Clock, deployment: Deployment
 ) -> None:
-    env = deployment_env(database_url, tmp_path, twilio, mail, tls_files[0])
-    port = free_port()
-    command = [sys.executable, "-m", "ivr", "serve", "--port", str(port), "--workers", "1"]
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        wait_until_healthy(Served(f"http://127.0.0.1:{port}", process))
+    twilio, mail = deployment.twilio, deployment.mail
+    with serving(deployment.database_url, workers=1, env=deployment.env) as served:
         # Its worker says it is running, so the line may offer call backs.
         wait_for(lambda: seen(line) is not None, "the server's worker to say it runs")
-        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+        children = served.children()
         clock.now = datetime.now(UTC)
         requested()
         sms, _email = duty_addresses(line, clock.now)
         wait_for(lambda: [t.to for t in twilio.texts] == [sms], "the text")
         wait_for(lambda: len(mail.mailbox.mails) == 1, "the e-mail")
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-    wait_for(lambda: all(gone(int(pid)) for pid in children), "the server's worker to stop")
+    wait_for(lambda: all(gone(pid) for pid in children), "the server's worker to stop")
     assert seen(line) is None, "a stopped worker still counts as running"
 
 
 def test_the_served_logs_show_a_call_back_link_without_its_key(
-    line: Flask,
-    requested: Callable[[], int],
-    clock: Clock,
-    twilio: FakeTwilio,
-    mail: MailServer,
-    database_url: str,
-    tmp_path: Path,
-    tls_files: tuple[Path, Path],
+    line: Flask, requested: Callable[[], int], clock: Clock, deployment: Deployment, tmp_path: Path
 ) -> None:
     """A duty team opens a link and takes the request: the logs say so, and hold no token."""
     clock.now = datetime.now(UTC)
     requested()
     link = links(line)[0]
     token = link.removeprefix("/callbacks/")
-    env = deployment_env(database_url, tmp_path, twilio, mail, tls_files[0]) | {
+    env = deployment.env | {
         "IVR_INSTANCE_PATH": str(tmp_path),
         "IVR_SECRET_KEY": line.config["SECRET_KEY"],
     }
     access, errors = tmp_path / "access.log", tmp_path / "errors.log"
-    with serving(database_url, workers=1, env=env, stdout=access, stderr=errors) as served:
+    with serving(
+        deployment.database_url, workers=1, env=env, stdout=access, stderr=errors
+    ) as served:
         browser = requests.Session()
         page = browser.get(served.url + link, timeout=10)
         assert page.status_code == 200
