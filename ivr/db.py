@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,7 +22,10 @@ from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, 
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ivr.environment import Unusable, scheme_of
+from ivr.environment import Unusable, scheme_of, whole_number
+from ivr.terminal import shown
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The execution option that marks a connection as about to write call records.
@@ -167,8 +173,144 @@ def alembic_config(url: str) -> AlembicConfig:
 # server and worker host asks for the same one: the two-key form, whose keys never meet the
 # one-key locks ivr.early takes per call; 0x69767221 is "ivr!" in ASCII, 1 the migrations.
 MIGRATIONS_LOCK = {"space": 0x69767221, "lock": 1}
-LOCK_MIGRATIONS = text("SELECT pg_advisory_lock(:space, :lock)")
+TRY_LOCK_MIGRATIONS = text("SELECT pg_try_advisory_lock(:space, :lock)")
 UNLOCK_MIGRATIONS = text("SELECT pg_advisory_unlock(:space, :lock)")
+# Who holds it: the two-key form keeps its keys in classid and objid, with objsubid 2.
+MIGRATIONS_HOLDER = text(
+    "SELECT a.pid, a.usename, a.application_name, host(a.client_addr)"
+    " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+    " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2"
+    " AND l.classid::bigint = :space AND l.objid::bigint = :lock"
+    " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
+# Our own migrating session, as pg_stat_activity shows it to a start waiting behind it.
+NAME_THE_SESSION = text(
+    "SELECT set_config('application_name', :name, false)"
+    " WHERE current_setting('application_name') = ''"
+)
+# How long a start waits for another process's migrations before it stops, saying who holds them.
+MIGRATION_WAIT = "IVR_MIGRATION_WAIT_SECONDS"
+MIGRATION_WAIT_DEFAULT = 300
+# A wait longer than this (or than half the limit, when that is shorter) is logged, once: a turn
+# that comes at once, as it does behind another server's quick upgrade, says nothing.
+WAIT_NOTICE_SECONDS = 5
+WAIT_STEP_SECONDS = 0.1
+
+
+@dataclass(frozen=True)
+class MigrationsTurn:
+    """One database's migrations lock, as a start waiting for it sees it."""
+
+    take: Callable[[], bool]
+    # The holder in an operator's words, and what to do about it, when it can be known.
+    holder: Callable[[], tuple[str, str]]
+
+
+def wait_for_turn(turn: MigrationsTurn) -> None:
+    """Take the migrations lock, waiting at most IVR_MIGRATION_WAIT_SECONDS for it.
+
+    A migration that hangs, or a psql session left holding the lock, would otherwise keep every
+    server starting behind it waiting for ever, with no word: the operator sees a line that
+    never starts. The wait is said once, naming the holder; past the limit the start stops with
+    the holder and what to do, in two lines (Unusable).
+    """
+    limit = whole_number(MIGRATION_WAIT, MIGRATION_WAIT_DEFAULT)
+    started = time.monotonic()
+    notice = started + min(WAIT_NOTICE_SECONDS, limit / 2)
+    noticed = False
+    while not turn.take():
+        now = time.monotonic()
+        if now >= started + limit:
+            holder, remedy = turn.holder()
+            raise Unusable(
+                f"the database's migrations are held by {holder}, not let go within {limit} s"
+                f" ({MIGRATION_WAIT});\nif no upgrade is still running there, {remedy}, then"
+                " start again"
+            )
+        if not noticed and now >= notice:
+            log.warning(
+                "waiting for the database's migrations, held by %s; giving up after %s s (%s)",
+                turn.holder()[0],
+                limit,
+                MIGRATION_WAIT,
+            )
+            noticed = True
+        time.sleep(WAIT_STEP_SECONDS)
+
+
+def postgres_turn(connection: Connection) -> MigrationsTurn:
+    """The advisory lock, tried on `connection`, each try committed so none sits in a
+    transaction while it waits; its holder from pg_locks and pg_stat_activity."""
+
+    def take() -> bool:
+        taken = bool(connection.scalar(TRY_LOCK_MIGRATIONS, MIGRATIONS_LOCK))
+        connection.commit()
+        return taken
+
+    def holder() -> tuple[str, str]:
+        row = connection.execute(MIGRATIONS_HOLDER, MIGRATIONS_LOCK).first()
+        connection.commit()
+        if row is None:
+            return "another PostgreSQL session", "end the session holding it"
+        pid, user, application, address = row
+        about = [f"application {shown(application)!r}" if application else "no application name"]
+        about += [f"user {shown(user)}"] if user else []
+        about += [f"from {address}"] if address else []
+        return (
+            f"PostgreSQL session {pid} ({', '.join(about)})",
+            f"end that session (SELECT pg_terminate_backend({pid}))",
+        )
+
+    return MigrationsTurn(take, holder)
+
+
+def sqlite_turn(fd: int) -> MigrationsTurn:
+    """An exclusive `flock` of the open file `fd`; its holder from the kernel's /proc/locks."""
+
+    def take() -> bool:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def holder() -> tuple[str, str]:
+        pid = flock_holder(fd)
+        if pid is None:
+            return "another process", "stop the process holding it"
+        return f"process {pid} ({command_of(pid)})", f"stop that process (kill {pid})"
+
+    return MigrationsTurn(take, holder)
+
+
+def flock_holder(fd: int) -> int | None:
+    """The pid holding a `flock` of the file open as `fd`, where Linux's /proc/locks tells."""
+    stat = os.fstat(fd)
+    file = f"{os.major(stat.st_dev):02x}:{os.minor(stat.st_dev):02x}:{stat.st_ino}"
+    try:
+        table = Path("/proc/locks").read_text()
+    except OSError:
+        return None
+    for line in table.splitlines():
+        fields = line.split()
+        # "1: FLOCK  ADVISORY  WRITE 12345 fe:00:2146546 0 EOF"; "->" marks a waiter.
+        if fields[1:3] == ["FLOCK", "ADVISORY"] and fields[5:6] == [file] and fields[4] != "0":
+            return int(fields[4])
+    return None
+
+
+def command_of(pid: int) -> str:
+    """A process's command line, short enough for a log line, or "command unknown"."""
+    try:
+        words = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return "command unknown"
+    command = " ".join([Path(words[0]).name, *words[1:]]).strip()
+    return shown(command[:COMMAND_SHOWN]) or "command unknown"
+
+
+# The most of a holder's command line a message repeats.
+COMMAND_SHOWN = 80
 
 
 @contextmanager
@@ -177,7 +319,8 @@ def one_migration_at_a_time(connection: Connection) -> Iterator[None]:
 
     Two servers (or a server and a worker host) starting together would otherwise both find the
     schema out of date and both create it, and all but one fail on the tables and types the
-    first made. Behind the lock, the later ones find it up to date and have nothing to do.
+    first made. Behind the lock, the later ones find it up to date and have nothing to do; the
+    wait for it is bounded (wait_for_turn).
 
     PostgreSQL: a session-level advisory lock on the very connection Alembic migrates on, taken
     and committed before its transaction begins, so it spans the migrations and is let go of
@@ -185,8 +328,9 @@ def one_migration_at_a_time(connection: Connection) -> Iterator[None]:
     database (as WriterTurn's), let go of when it is closed or the process dies.
     """
     if connection.dialect.name == "postgresql":
-        connection.execute(LOCK_MIGRATIONS, MIGRATIONS_LOCK)
-        connection.commit()
+        name = f"ivr migrations, pid {os.getpid()} on {socket.gethostname()}"
+        connection.execute(NAME_THE_SESSION, {"name": name})
+        wait_for_turn(postgres_turn(connection))
         try:
             yield
         finally:
@@ -201,7 +345,7 @@ def one_migration_at_a_time(connection: Connection) -> Iterator[None]:
         return
     fd = os.open(f"{database}-migrations", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        wait_for_turn(sqlite_turn(fd))
         yield
     finally:
         os.close(fd)

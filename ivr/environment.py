@@ -16,7 +16,8 @@ SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
 
 
 class Unusable(Exception):
-    """An environment variable set to a value the line cannot use, named in an operator's words.
+    """An environment variable set to a value the line cannot use, or a database that will not
+    let it start (its migrations held past IVR_MIGRATION_WAIT_SECONDS), in an operator's words.
 
     `ivr` says it in a line or two and exits (ivr.cli); no command starts on it, so neither
     does a server that would answer calls half-configured.
@@ -90,6 +91,12 @@ VARIABLES = (
         "IVR_WORKERS",
         "gunicorn workers (sync) for `ivr serve`; more than one needs PostgreSQL",
         "two per CPU core",
+    ),
+    Variable(
+        "IVR_MIGRATION_WAIT_SECONDS",
+        "how long a start waits for another process's database upgrade before it stops, naming "
+        "the holder",
+        "300",
     ),
     Variable(
         "IVR_RATELIMIT_STORAGE_URL",

@@ -14,14 +14,17 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
 import yaml
+from sqlalchemy import NullPool, create_engine, text
 
+from ivr import db
 from tests.conftest import TOKEN
 from tests.servers import Served, free_port, wait_until_healthy
 
@@ -305,6 +308,7 @@ WRONG_SETTINGS = [
     ("IVR_TRUSTED_PROXIES", "abc", "IVR_TRUSTED_PROXIES 'abc' is not a whole number"),
     ("IVR_RATELIMIT_STORAGE_URL", "bogus://:Zebra@x", "(bogus://...) is not a storage"),
     ("IVR_RATELIMIT_STORAGE_URL", "redis://:Zebra@x:Quokka", "IVR_RATELIMIT_STORAGE_URL (redis"),
+    ("IVR_MIGRATION_WAIT_SECONDS", "soon", "IVR_MIGRATION_WAIT_SECONDS 'soon' is not a whole"),
 ]
 
 
@@ -352,3 +356,58 @@ def test_postgresql_without_its_driver_says_what_to_install(ivr: Ivr, tmp_path: 
 def test_workers_set_wrong_names_the_variable(ivr: Ivr) -> None:
     ran = ivr("serve", "--port", str(free_port()), IVR_WORKERS="abc")
     refused(ran, "IVR_WORKERS", "'abc' is not a valid integer range")
+
+
+# A hung upgrade in a process of its own: it takes the migrations' turn and never lets go.
+HUNG_UPGRADE = """
+import sys, time
+from ivr import db
+engine = db.make_engine(sys.argv[1])
+with engine.connect() as connection, db.one_migration_at_a_time(connection):
+    print("holding", flush=True)
+    time.sleep(600)
+"""
+
+
+@contextmanager
+def migrations_held(database_url: str) -> Iterator[str]:
+    """The database's migrations held by someone who never lets go: on PostgreSQL a psql session
+    left holding the advisory lock, on SQLite a hung upgrade in another process. Yields how the
+    holder should be named."""
+    if database_url.startswith("postgresql"):
+        engine = create_engine(
+            db.normalise_url(database_url),
+            poolclass=NullPool,
+            connect_args={"application_name": "psql"},
+        )
+        with engine.connect() as session:
+            session.execute(text("SELECT pg_advisory_lock(:space, :lock)"), db.MIGRATIONS_LOCK)
+            session.commit()
+            pid = session.scalar(text("SELECT pg_backend_pid()"))
+            yield f"PostgreSQL session {pid} (application 'psql'"
+        engine.dispose()
+        return
+    with subprocess.Popen(
+        [sys.executable, "-c", HUNG_UPGRADE, database_url],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as hung:
+        try:
+            assert hung.stdout is not None and hung.stdout.readline() == "holding\n"
+            yield f"process {hung.pid} (python"
+        finally:
+            hung.kill()
+
+
+def test_a_start_behind_migrations_held_for_ever_stops_naming_the_holder(
+    ivr: Ivr, database_url: str
+) -> None:
+    """Without a limit it would wait for ever, saying nothing: `ivr`'s own timeout fails it."""
+    with migrations_held(database_url) as holder:
+        ran = ivr("calls", "list", IVR_DATABASE_URL=database_url, IVR_MIGRATION_WAIT_SECONDS="2")
+    refused(ran, f"migrations are held by {holder}", "not let go within 2 s")
+    waiting = [line for line in ran.err.splitlines() if "waiting for the database's" in line]
+    assert len(waiting) == 1 and holder in waiting[0], ran.err
+    error = ran.err[ran.err.index("Error:") :]
+    assert len(error.strip().splitlines()) <= 2, ran.err
