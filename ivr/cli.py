@@ -441,9 +441,9 @@ def fallback_twiml() -> None:
     """Print the static guidance to paste into a Twilio TwiML Bin, the number's fallback URL.
 
     When the server itself is down (a reboot, a deploy, no database), Twilio's fallback request
-    to it fails too; a TwiML Bin is served by Twilio and still gives 999 and both duty numbers.
-    Run it again whenever the numbers, the hours or the prompts change. It needs no database,
-    and refuses a config or prompts that `ivr check` finds wrong.
+    to it fails too; a TwiML Bin is served by Twilio and still gives 999 and every team's number.
+    Run it again whenever the numbers, the hours, the closed dates or the prompts change. It
+    needs no database, and refuses a config or prompts that `ivr check` finds wrong.
     """
     from ivr.check import check as find_problems
 

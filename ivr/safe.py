@@ -15,6 +15,7 @@ from typing import Any
 
 from twilio.twiml.voice_response import VoiceResponse
 
+from ivr import hours, spoken_hours
 from ivr.config import DEFAULT_CONFIG, DEFAULT_PROMPTS_DIR, load_prompts, read_yaml
 from ivr.line import Clock, Line, Words
 from ivr.render import say
@@ -54,31 +55,46 @@ def guidance(line: Line) -> VoiceResponse:
     return response
 
 
-# Said by the static guidance, in this order: 999 first, then both duty teams with their hours
-# in words, since a document written ahead of time cannot know which one is on duty.
-STATIC_SENTENCES = (
-    "danger_999",
-    "static_call_duty",
-    "contacts_front_door",
-    "contacts_out_of_hours",
-    "other_options_police",
-    "goodbye",
-)
-
-
 def static_guidance(line: Line) -> VoiceResponse:
     """The guidance for a Twilio TwiML Bin, Twilio's fallback when the server cannot answer.
 
     `guidance` needs a running server to know who is on duty now; this one is written once
-    (`ivr fallback-twiml`) and played by Twilio itself, so it dials no one and names both
-    teams with their hours. It is regenerated whenever the numbers, the hours or the words change.
+    (`ivr fallback-twiml`) and played by Twilio itself, so it dials no one and names the teams
+    for children and for adults with their hours. Nor can it know today's date, so it says the
+    days those hours are not kept, as the live line counts them: a caller on a bank holiday or
+    a closed date is not told the front door is open. It is regenerated whenever the numbers,
+    the hours, the closed dates or the words change.
     """
-    words = Words(line, line.clock())
+    now = line.clock()
+    schedule = hours.office_schedule(line.config)
+    today = now.astimezone(schedule.timezone).date()
+    closed = spoken_hours.describe_closed(schedule, line.prompts["hours"], today)
+    words = Words(line, now, closed_days=closed)
     response = VoiceResponse()
-    for key in STATIC_SENTENCES:
+    for key in static_sentences(line, closed):
         say(response, line, line.sentence(key).format_map(words))
     response.hangup()
     return response
+
+
+def static_sentences(line: Line, closed: str) -> list[str]:
+    """What the static guidance says, in order: 999 first, then every team with its hours, the
+    same team out of hours for children and adults said once."""
+    duty = line.config["duty"]
+    one_team = duty["out_of_hours"] == duty["adults_out_of_hours"]
+    return [
+        "danger_999",
+        "static_call_duty",
+        "static_in_hours" if closed else "static_in_hours_no_closures",
+        "static_adults_in_hours",
+        *(
+            ["static_out_of_hours"]
+            if one_team
+            else ["static_out_of_hours_children", "static_adults_out_of_hours"]
+        ),
+        "other_options_police",
+        "goodbye",
+    ]
 
 
 @cache

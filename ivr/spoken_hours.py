@@ -6,9 +6,26 @@ Every word comes from the `words` mapping, so a line can say its hours in its ow
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
+from datetime import date, timedelta
 from typing import Any
 
-from ivr.schedule import MINUTES_PER_DAY, WEEKDAYS, DayRanges, cached_schedule
+from ivr.schedule import MINUTES_PER_DAY, WEEKDAYS, DayRanges, Schedule, cached_schedule
+
+MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 
 NOON = 12 * 60
 
@@ -25,6 +42,56 @@ def describe_weekly(section: Mapping[str, Any], words: Mapping[str, Any]) -> str
         for first, last, ranges in _group_days(weekly)
     ]
     return _join(phrases, words)
+
+
+def describe_closed(schedule: Schedule, words: Mapping[str, Any], today: date) -> str:
+    """Say the days the weekly hours are not kept, e.g. "bank holidays and 24 to 31 December 2026".
+
+    For words said ahead of time (the static fallback), which cannot know whether today is one
+    of them. Closed dates before `today` are left out, and so are those the office is shut on
+    anyway (a day with no hours, a bank holiday already said); dates with only such days between
+    them are said as one span. "" when the hours are always kept.
+    """
+    said = [words["bank_holidays"]] if schedule.bank_holidays else []
+    spans: list[tuple[date, date]] = []
+    for day in sorted(d for d in schedule.closed_dates if d >= today):
+        if not schedule.weekly[day.weekday()] or _bank_holiday(schedule, day):
+            continue
+        if spans and _shut_between(schedule, spans[-1][1], day):
+            spans[-1] = (spans[-1][0], day)
+        else:
+            spans.append((day, day))
+    said += [_say_span(first, last, words) for first, last in spans]
+    return _join(said, words)
+
+
+def _bank_holiday(schedule: Schedule, day: date) -> bool:
+    """A bank holiday in the schedule's calendar, whether or not it is a closed date too."""
+    return replace(schedule, closed_dates=frozenset()).is_closed_day(day)
+
+
+def _shut_between(schedule: Schedule, first: date, last: date) -> bool:
+    """Whether the office is shut on every day after `first` and before `last`."""
+    day = first + timedelta(days=1)
+    while day < last:
+        if schedule.weekly[day.weekday()] and not schedule.is_closed_day(day):
+            return False
+        day += timedelta(days=1)
+    return True
+
+
+def _say_span(first: date, last: date, words: Mapping[str, Any]) -> str:
+    """One date, a span within a month ("24 to 31 December 2026"), or a longer span."""
+    if first == last:
+        return _say_date(last, words)
+    if (first.year, first.month) == (last.year, last.month):
+        return words["month_span"].format(first_day=first.day, last=_say_date(last, words))
+    return words["day_span"].format(first=_say_date(first, words), last=_say_date(last, words))
+
+
+def _say_date(day: date, words: Mapping[str, Any]) -> str:
+    month = words["months"][MONTHS[day.month - 1]]
+    return words["date"].format(day=day.day, month=month, year=day.year)
 
 
 def _group_days(weekly: tuple[DayRanges, ...]) -> list[tuple[int, int, DayRanges]]:

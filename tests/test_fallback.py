@@ -19,7 +19,9 @@ from tests.servers import free_port
 
 # The shipped defaults' duty team at the fixtures' Wednesday 11:00: the front door.
 FRONT_DOOR = "+441189088002"
-ADULTS = "+441189746800"  # another valid number, to tell the config the line last knew
+# Adult social care's, in the shipped config; also another valid number, to tell the config the
+# line last knew.
+ADULTS = "+441189746800"
 BROKEN_HOURS = {"timezone": "Europe/Londn", "weekly": {"monday": ["9-5"]}}
 
 
@@ -98,6 +100,7 @@ def test_healthz_keeps_a_worker_with_an_unreadable_config_in_service_and_says_so
 
 # The static fallback: a TwiML Bin that Twilio serves itself when the server cannot answer at all.
 OUT_OF_HOURS = "+441344351999"
+ADULTS_NIGHT = "+441189000111"  # a number of a council's own, for a team of its own
 COUNCIL = {
     "office_hours": {"weekly": {day: ["08:30-16:30"] for day in ("monday", "tuesday")}},
     "contacts": {"front_door": {"number": ADULTS}},
@@ -116,23 +119,89 @@ def fallback_twiml(tmp_path: Path, config: dict[str, Any]) -> Result:
     return CliRunner().invoke(main, ["fallback-twiml"], env=env)
 
 
-def test_the_twiml_bin_says_999_then_both_duty_teams_with_their_hours_no_database(
-    tmp_path: Path,
-) -> None:
-    result = fallback_twiml(tmp_path, COUNCIL)
+def heard_from_the_bin(result: Result) -> str:
+    """What a caller hears from the printed TwiML Bin, checked to be one that dials no one."""
     assert result.exit_code == 0, result.output
     root = ET.fromstring(result.output.strip().encode())
     assert root.tag == "Response"
     assert {verb.tag for verb in root} == {"Say", "Hangup"}
-    said = [" ".join("".join(say.itertext()).split()) for say in root.iter("Say")]
     assert all(say.get("language") == "en-GB" for say in root.iter("Say"))
+    said = [" ".join("".join(say.itertext()).split()) for say in root.iter("Say")]
     assert said[0] == "If anyone is in immediate danger, hang up and dial 9, 9, 9."
-    heard = " ".join(said)
+    return " ".join(said)
+
+
+def test_the_twiml_bin_says_999_then_both_duty_teams_with_their_hours_no_database(
+    tmp_path: Path,
+) -> None:
+    heard = heard_from_the_bin(fallback_twiml(tmp_path, COUNCIL))
     hours = "Monday to Tuesday 8:30am to 4:30pm and Wednesday to Friday 9am to 5pm"
-    assert f"{hours}, on {speak_number(ADULTS)}." in heard
-    assert "At all other times, including bank holidays, " in heard
+    assert f"{hours}, except bank holidays, on {speak_number(ADULTS)}." in heard
+    assert "At all other times, " in heard
     assert speak_number(OUT_OF_HOURS) in heard
     assert not (tmp_path / "no-instance").exists()
+
+
+# Closed dates in years to come, and one long past. 2099-06-13 is a Saturday, closed anyway;
+# 2099-12-25 is Christmas Day, a bank holiday already said; between 2099-12-24 and 2099-12-29,
+# and between 2099-12-31 and 2100-01-04, every day is a weekend day or a bank holiday.
+CLOSED_DATES = [
+    "2020-12-24",
+    "2099-06-10",
+    "2099-06-13",
+    "2099-12-24",
+    "2099-12-25",
+    "2099-12-29",
+    "2099-12-30",
+    "2099-12-31",
+    "2100-01-04",
+]
+
+
+def test_the_twiml_bin_tells_no_one_the_front_door_is_open_on_a_day_it_is_closed(
+    tmp_path: Path,
+) -> None:
+    """A caller on a bank holiday or a closed date hears that those days are the emergency duty
+    service's, not the front door's office hours."""
+    heard = heard_from_the_bin(
+        fallback_twiml(tmp_path, {"office_hours": {"closed_dates": CLOSED_DATES}})
+    )
+    assert (
+        "the children's services front door: Monday to Friday 9am to 5pm, except bank holidays,"
+        " 10 June 2099 and 24 December 2099 to 4 January 2100, on "
+    ) in heard
+    assert "2020" not in heard, "a closed date gone by is not read out"
+    assert "At all other times, the Berkshire emergency duty service, for children and adults" in (
+        heard
+    )
+
+
+def test_the_twiml_bin_without_closed_days_says_the_hours_alone(tmp_path: Path) -> None:
+    heard = heard_from_the_bin(
+        fallback_twiml(tmp_path, {"office_hours": {"bank_holidays": "none"}})
+    )
+    assert "Monday to Friday 9am to 5pm, on " in heard
+    assert "except" not in heard
+
+
+def test_the_twiml_bin_names_the_adult_teams_in_and_out_of_hours(tmp_path: Path) -> None:
+    """As the live line puts an adult at risk through: adult social care in office hours, and
+    out of hours the team duty.adults_out_of_hours names, said apart when it is not the
+    children's."""
+    heard = heard_from_the_bin(fallback_twiml(tmp_path, {}))
+    assert (
+        f"For adults, Wokingham adult social care: the same hours, on {speak_number(ADULTS)}."
+    ) in heard
+    apart = {
+        "contacts": {"adults_at_night": {"name": "the adults' night team", "number": ADULTS_NIGHT}},
+        "duty": {"adults_out_of_hours": "adults_at_night"},
+    }
+    heard = heard_from_the_bin(fallback_twiml(tmp_path, apart))
+    assert (
+        f"At all other times, for children, the Berkshire emergency duty service, for what can't"
+        f" wait, on {speak_number(OUT_OF_HOURS)}. For adults at those times, the adults' night"
+        f" team, on {speak_number(ADULTS_NIGHT)}."
+    ) in heard
 
 
 def test_the_twiml_bin_is_refused_from_a_config_ivr_check_finds_wrong(tmp_path: Path) -> None:

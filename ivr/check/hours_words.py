@@ -14,7 +14,18 @@ from ivr.check.contacts import contacts_of
 from ivr.check.located import KeyPath, Located, Problem, dotted
 from ivr.check.sections import required_mapping
 
-HOURS_WORDS = ("days", "day_span", "time_span", "join", "last_join", "time")
+HOURS_WORDS = (
+    "days",
+    "day_span",
+    "time_span",
+    "join",
+    "last_join",
+    "time",
+    "bank_holidays",
+    "date",
+    "month_span",
+    "months",
+)
 TIME_WORDS = ("hour", "minutes", "am", "pm", "midnight", "noon")
 
 
@@ -52,7 +63,8 @@ def missing_words(prompts: Located) -> Iterator[Problem]:
     for key in HOURS_WORDS:
         if key not in words:
             yield prompts.problem(("hours", key), "is missing")
-    for section, needed in (("days", schedule.WEEKDAYS), ("time", TIME_WORDS)):
+    tables = (("days", schedule.WEEKDAYS), ("time", TIME_WORDS), ("months", spoken_hours.MONTHS))
+    for section, needed in tables:
         table = words.get(section)
         if section in words and not isinstance(table, Mapping):
             yield prompts.problem(("hours", section), f"must be a mapping of {', '.join(needed)}")

@@ -24,7 +24,18 @@ SPOKEN_ELSEWHERE: Mapping[str, str] = {
     "safe_if_not_connected": "the safe guidance answer given when the line fails",
     "other_options_police": "the safe guidance answer given when the line fails",
     "goodbye": "the safe guidance answer given when the line fails",
-    "static_call_duty": "the static guidance for Twilio when the server is down",
+    **{
+        key: "the static guidance for Twilio when the server is down"
+        for key in (
+            "static_call_duty",
+            "static_in_hours",
+            "static_in_hours_no_closures",
+            "static_adults_in_hours",
+            "static_out_of_hours",
+            "static_out_of_hours_children",
+            "static_adults_out_of_hours",
+        )
+    },
     "whisper": "the whisper to whoever answers a transfer",
     **{f"whisper_{why}": "the whisper to whoever answers a transfer" for why in WHISPERS},
 }
@@ -32,6 +43,7 @@ FIXED_PLACEHOLDERS = frozenset(
     {
         "service_name",
         "office_hours",
+        "closed_days",
         "nspcc_hours",
         "reference",
         "caller_number",
