@@ -153,7 +153,15 @@ class CallFlow:
         trail = self.call.trail
         return len(trail) >= 2 and trail[-2] == question
 
+    def answered_last(self, question: str) -> bool:
+        """Whether `question` was the last one answered: where "9" on an advice goes back to."""
+        trail = self.call.trail
+        return bool(trail) and trail[-1] == question
+
     def __getattr__(self, name: str) -> object:
+        if name.startswith("answered_last_"):
+            question = name.removeprefix("answered_last_")
+            return lambda _event=None: self.answered_last(question)
         if name.startswith("came_from_"):
             question = name.removeprefix("came_from_")
             return lambda _event=None: self.came_from(question)
@@ -179,7 +187,9 @@ class CallFlow:
         if state.name == INITIAL:
             call.trail = []
         elif event.event.name == "back":
-            call.trail = call.trail[:-1]
+            # Back from an advice leaves the trail as it was: it ends with the question it led from.
+            if STATES[transition.source].kind == "question":
+                call.trail = call.trail[:-1]
         elif state.kind == "question":
             call.trail = [*call.trail, state.name]
         if state.outcome:

@@ -478,13 +478,16 @@ WHISPERS: tuple[Whisper, ...] = ("referral", "adult_referral", "advice", "not_un
 
 
 def question_predecessors() -> dict[str, list[str]]:
-    """For each question, the questions whose answers lead to it: where "9" goes back to."""
+    """For each question, and each advice a question leads to, the questions whose answers lead
+    to it: where "9" goes back to."""
     found: dict[str, list[str]] = {}
     for question in QUESTIONS:
         for routes in question.keys.values():
             for route in routes:
                 dest = STATES[route.dest]
-                if dest.kind == "question" and question.name not in found.setdefault(dest.name, []):
+                if dest.kind not in ("question", "advice") or "9" in dest.keys:
+                    continue
+                if question.name not in found.setdefault(dest.name, []):
                     found[dest.name].append(question.name)
     return found
 

@@ -79,6 +79,16 @@ def test_zero_reaches_a_person_from_every_prompt(call, prompt: str) -> None:
         (["2", "2", "1", "1", "2", "9"], "agreement"),
         (["2", "2", "1", "1", "3", "9"], "agreement"),
         (["2", "2", "1", "1", "3", "2", "9"], "other_lawful_reason"),
+        (["1", "1", "9"], "danger_now"),
+        (["2", "3", "9"], "significant_harm"),
+        (["2", "2", "2", "9"], "purpose"),
+        (["2", "2", "3", "9"], "purpose"),
+        (["2", "2", "1", "2", "9"], "identifiable"),
+        (["2", "2", "1", "1", "1", "9"], "agreement"),
+        (["2", "2", "1", "1", "2", "1", "9"], "other_lawful_reason"),
+        (["2", "2", "1", "1", "2", "3", "9"], "other_lawful_reason"),
+        (["2", "2", "1", "1", "3", "2", "3", "9"], "safe_to_ask"),
+        (["2", "2", "1", "1", "3", "2", "1", "9"], "safe_to_ask"),
     ],
 )
 def test_nine_goes_back_to_the_previous_question(call, keys: list[str], back_at: str) -> None:
@@ -91,6 +101,32 @@ def test_nine_goes_back_to_the_previous_question(call, keys: list[str], back_at:
         with db.session() as session:
             state = session.query(Call).filter_by(call_sid=played.log.call_sid).one().state
     assert state == back_at
+
+
+def test_nine_on_an_advice_lets_a_wrong_last_answer_be_put_right(call) -> None:
+    """A caller who pressed "no purpose" by mistake goes back, answers again and hears the advice
+    of the answer they meant; the record keeps every step, and the first advice given stands."""
+    played = call("2", "2", "2", "9", "1", "2", "")
+    played.hears("advice_no_purpose", "purpose", "advice_share_anonymised")
+    steps = [(step, key) for step, key, _kind in played.steps()]
+    assert steps[2:6] == [
+        ("purpose", "2"),
+        ("do_not_share_no_purpose", "9"),
+        ("purpose", "1"),
+        ("identifiable", "2"),
+    ]
+    assert played.record["outcome"] == "do_not_share"
+
+
+def test_nine_twice_from_an_advice_goes_back_two_questions(call) -> None:
+    played = call("2", "2", "1", "1", "3", "3", "9", "9", "9", "h")
+    steps = [(step, key) for step, key, _kind in played.steps()]
+    assert steps[-3:] == [
+        ("seek_advice_unsure", "9"),
+        ("other_lawful_reason", "9"),
+        ("agreement", "9"),
+    ]
+    assert played.record["consent"] == "not_asked"
 
 
 def test_back_then_forward_keeps_the_trail(call) -> None:
