@@ -250,6 +250,8 @@ ADVICE: tuple[State, ...] = (
         "emergency_999",
         "emergency_999",
         "advice_emergency_999",
+        ("emergency_referral", "adults_share_out_of_hours"),
+        ("emergency_referral_two_teams", "adults_apart_out_of_hours"),
         # 0 still works here, unannounced: the caller is told to hang up and dial 999.
         keys=("emergency_keys",),
     ),
