@@ -157,11 +157,14 @@ class SpeechMatcher:
                 add(said, keys=answers[kind], kind=kind, echo=True)
         add(vocabulary["negators"], negator=True)
         add(vocabulary["hedges"], hedge=True)
+        add(section.get("hedges") or [], hedge=True)  # the prompt's own: "no names"
         add(vocabulary["contrasts"], contrast=True)
         add(vocabulary["topics"], topic=True)
         add(vocabulary["asking"], asking=True)
-        if not answers:  # on a menu, "I'm not sure if I can share" asks about an option
-            add(vocabulary["answers"]["unsure"], asking=True)
+        if not answers:  # on a menu, "I'm not sure if I can share" asks about an option;
+            # there, as "maybe", it softens the choice said with it: "not sure, maybe an adult"
+            add(vocabulary["answers"]["unsure"], asking=True, hedge=True)
+            add(vocabulary["answers"]["maybe"], hedge=True)
         add((t for t in vocabulary["asides"] if len(phrase_of(t)) > 1), aside=True)
         by_first: dict[str, list[tuple[str, ...]]] = {}
         for phrase in sorted(table, key=len, reverse=True):
@@ -262,7 +265,11 @@ class SpeechMatcher:
         """The question's own words asked back ("Is anyone in danger? No."): not an answer."""
         if not isinstance(item, Entry) or (item.kind in ANSWER_KINDS and not item.echo):
             return False
-        return item.echo or (item.statement and not (item.keys or set()) & set(COMMAND_KEYS))
+        return (
+            item.echo
+            or (item.hedge and item.keys is None)
+            or (item.statement and not (item.keys or set()) & set(COMMAND_KEYS))
+        )
 
     def _alone(self, prompt: Prompt, words: Sequence[str]) -> str | None:
         """A key said on its own ("Two.", "Sorry?"), fillers and asides aside."""
@@ -309,7 +316,7 @@ class SpeechMatcher:
 
     def _read_part(self, prompt: Prompt, items: list[Entry | str], reading: Reading) -> None:
         """One part of the sentence: each negation and hedge applied to what it governs."""
-        negated = softened = topic = contrasted = unsure_before = asking = False
+        negated = topic = contrasted = unsure_before = asking = False
         for index, item in enumerate(items):
             rest = items[index + 1 :]
             after_asking, asking = asking, isinstance(item, Entry) and item.asking
@@ -333,6 +340,13 @@ class SpeechMatcher:
                 else:
                     contrasted = True
                 continue
+            answer_after = any(isinstance(i, Entry) and i.keys is not None for i in rest)
+            if item.hedge and (item.keys is None or answer_after):
+                # Wherever it comes it softens the answer: "I think so", "they agreed, I think",
+                # and "I don't think" as it turns what follows round.
+                reading.softened = True
+                if not item.negator:
+                    continue
             if (item.aside or item.asking) and item.keys is None:
                 continue
             signal = item.keys is not None and (not item.echo or self._ends(rest))
@@ -349,9 +363,6 @@ class SpeechMatcher:
                     return
                 negated = True
                 continue
-            if item.hedge and any(isinstance(i, Entry) and i.keys is not None for i in rest):
-                softened = True
-                continue
             if not signal:
                 if item.negator:
                     reading.unclear = True
@@ -364,7 +375,7 @@ class SpeechMatcher:
                     reading.unclear = True
                     return
                 keys, negated = flipped, False
-            if softened or item.kind in SOFTENED:
+            if item.hedge or item.kind in SOFTENED:
                 reading.softened = True
             reading.signals.append((keys, item))
             unsure_before = item.kind == "unsure" or keys == prompt.answers.get("unsure")

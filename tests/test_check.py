@@ -255,6 +255,27 @@ SPEECH_CASES = [
         "prompts.danger_now.not_alone[1]: 7 must be words in quotes",
         id="a number among the words not taken alone",
     ),
+    pytest.param(
+        'protective reading.\n    hedged: {"2": "3"}',
+        'protective reading.\n    hedged: {"2": ["1", "3"]}',
+        'hedged: {"2": ["1", "3"]}',
+        "prompts.significant_harm.hedged.2: ['1', '3'] must be one key",
+        id="a softened answer to two keys",
+    ),
+    pytest.param(
+        'hedged: {"2": "1"}',
+        'hedged: ["2", "1"]',
+        'hedged: ["2", "1"]',
+        "prompts.referral.hedged: must be a mapping of keys to the keys they become",
+        id="softened answers as a list",
+    ),
+    pytest.param(
+        "it has names, it names them]",
+        "it has names, 7]",
+        "it has names, 7]",
+        "prompts.identifiable.hedges[20]: 7 must be words in quotes",
+        id="a number among a prompt's hedges",
+    ),
 ]
 
 

@@ -36,7 +36,7 @@ SECTIONS = (
     "said_back",
     "hints",
 )
-PROMPT_SECTIONS = ("answers", "hedged", "opposite", "phrases", "said_back", "not_alone")
+PROMPT_SECTIONS = ("answers", "hedged", "hedges", "opposite", "phrases", "said_back", "not_alone")
 ECHO_SECTIONS = ("subjects", "yes", "no", "maybe")
 # Keys every prompt that listens takes (call-flow.md, "Keys, the same on every prompt").
 EVERYWHERE = frozenset({"*", "0"})
@@ -146,17 +146,23 @@ def check_prompt(speech: Located, path: KeyPath) -> Iterator[Problem]:
         return
     yield from unknown_keys(speech, path, PROMPT_SECTIONS)
     yield from check_keyed(speech, (*path, "phrases"), allowed)
-    if speech.get((*path, "not_alone")) is not None:
-        yield from check_phrases(speech, (*path, "not_alone"))
+    for words in ("not_alone", "hedges"):
+        if speech.get((*path, words)) is not None:
+            yield from check_phrases(speech, (*path, words))
     yield from check_words_back(speech, (*path, "said_back"), allowed)
     for kind, keys in mapping(speech, (*path, "answers")).items():
         if kind not in ANSWER_KINDS:
             yield speech.problem((*path, "answers", kind), f"{kind!r} is not a kind of answer")
         yield from check_key_values(speech, (*path, "answers", kind), keys, allowed)
     for section in ("hedged", "opposite"):
+        if speech.get((*path, section)) is not None:
+            yield from required_mapping(speech, (*path, section), "keys to the keys they become")
         for key, keys in mapping(speech, (*path, section)).items():
             yield from check_key_values(speech, (*path, section, key), [key], allowed)
             yield from check_key_values(speech, (*path, section, key), keys, allowed)
+            if section == "hedged" and isinstance(keys, list):
+                # The matcher takes one key for a softened answer; a list would be no key at all.
+                yield speech.problem((*path, section, key), f"{keys!r} must be one key, in quotes")
 
 
 def check_key_values(

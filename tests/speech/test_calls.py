@@ -70,11 +70,17 @@ def test_each_transcript_goes_where_its_key_goes(call: Play, prompt: str) -> Non
 
 def test_the_line_says_back_a_spoken_answer_and_not_a_key(call: Play, app) -> None:
     purpose = prompt_pattern(app.extensions["ivr.line"].sentence("purpose"))
-    spoken = call("2", "No, I don't think so.", "h").said()
+    spoken = call("2", "No, definitely not.", "h").said()
     assert purpose.match(spoken[spoken.index("No.") + 1])
     assert "No." not in call("2", "2", "h").said()
     assert "Going back." in call("2", "2", "Go back, please.", "h").said()
     assert "Not sure." in call("2", "2", "Er, not sure.", "h").said()
+
+
+def test_a_hedged_no_to_the_harm_question_is_advice_not_the_next_question(call: Play) -> None:
+    played = call("2", "Erm, I don't think so.", "h")
+    assert "Not sure." in played.said()
+    assert (played.record["outcome"], played.record["reason"]) == ("seek_advice", "harm_unsure")
 
 
 def test_a_name_spoken_to_the_line_is_kept_nowhere(

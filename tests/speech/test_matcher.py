@@ -87,6 +87,61 @@ def test_a_hedge_on_danger_now_is_not_sure(said: str) -> None:
     assert MATCHER.key_for("significant_harm", said, CLEAR) != "2"
 
 
+@pytest.mark.parametrize(
+    ("prompt", "said", "key"),
+    [
+        ("significant_harm", "Erm, I don't think so.", "3"),
+        ("significant_harm", "No, I don't think so.", "3"),
+        ("significant_harm", "Yes I think so.", "1"),
+        ("purpose", "Probably not, no.", "3"),
+        ("purpose", "Not really.", "3"),
+        ("identifiable", "I don't think it would identify them.", "3"),
+        ("identifiable", "No, there's no names on it.", "3"),
+        ("identifiable", "It's anonymised.", "2"),
+        ("inform_family", "I think it's safe to tell them.", "3"),
+        ("inform_family", "I think it could.", "1"),
+        ("agreement", "They agreed, I think.", "3"),
+        ("other_lawful_reason", "I'd say probably not.", "3"),
+        ("safe_to_ask", "It should be fine, I think.", "3"),
+        ("safe_to_ask", "I don't think it's safe.", "2"),
+        ("referral", "Maybe an adult.", "1"),
+        ("referral", "I'm not sure if it's only an adult.", "1"),
+        ("referral", "Only an adult.", "2"),
+    ],
+)
+def test_a_softened_answer_takes_the_protective_way(prompt: str, said: str, key: str) -> None:
+    assert MATCHER.key_for(prompt, said, CLEAR) == key
+
+
+# Each prompt's firm answers that a softened one must not be: the keys its `hedged` maps away.
+SOFTENED_AWAY = [
+    (name, str(key), text)
+    for name, section in VOCABULARY["prompts"].items()
+    for key in section.get("hedged") or {}
+    for text in [
+        *(section.get("phrases") or {}).get(key, []),
+        *(
+            said
+            for kind, answer in (section.get("answers") or {}).items()
+            if kind in ("yes", "no") and key in (answer if isinstance(answer, list) else [answer])
+            for said in VOCABULARY["answers"][kind]
+        ),
+    ]
+]
+SOFTENERS = st.sampled_from(
+    ["{}, I think.", "I think {}.", "Erm, {}, I reckon.", "I'd say {}.", "{}, I'd have thought."]
+)
+
+
+@given(st.sampled_from(SOFTENED_AWAY), SOFTENERS)
+def test_a_softened_answer_is_never_the_less_protective_firm_one(
+    firm: tuple[str, str, str], softener: str
+) -> None:
+    prompt, key, text = firm
+    said = softener.format(text).capitalize()
+    assert MATCHER.key_for(prompt, said, CLEAR) != key, said
+
+
 def test_an_answer_twilio_doubts_is_asked_again_on_a_question_only() -> None:
     floor = MATCHER.min_confidence
     assert MATCHER.key_for("purpose", "No.", floor) == "2"
