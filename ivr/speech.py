@@ -236,7 +236,14 @@ class SpeechMatcher:
                 continue  # "No, the NSPCC": a menu answer corrected, not a negation
             items = self._matches(prompt, part.words)
             if prompt.question and part.asked:
-                items = [i for i in items if not self._restated(i)]
+                kept = [i for i in items if not self._restated(i)]
+                if len(kept) < len(items):
+                    # The question said back ("Do I think it's safe?"): its hedge is the
+                    # question's; a hedge asked alone ("They agreed, I think?") still softens.
+                    kept = [
+                        i for i in kept if not (isinstance(i, Entry) and i.hedge and i.keys is None)
+                    ]
+                items = kept
             self._read_part(prompt, items, reading)
             if reading.unclear:
                 return None
@@ -265,11 +272,7 @@ class SpeechMatcher:
         """The question's own words asked back ("Is anyone in danger? No."): not an answer."""
         if not isinstance(item, Entry) or (item.kind in ANSWER_KINDS and not item.echo):
             return False
-        return (
-            item.echo
-            or (item.hedge and item.keys is None)
-            or (item.statement and not (item.keys or set()) & set(COMMAND_KEYS))
-        )
+        return item.echo or (item.statement and not (item.keys or set()) & set(COMMAND_KEYS))
 
     def _alone(self, prompt: Prompt, words: Sequence[str]) -> str | None:
         """A key said on its own ("Two.", "Sorry?"), fillers and asides aside."""

@@ -273,7 +273,7 @@ SPEECH_CASES = [
         "it has names, it names them]",
         "it has names, 7]",
         "it has names, 7]",
-        "prompts.identifiable.hedges[20]: 7 must be words in quotes",
+        "prompts.identifiable.hedges[28]: 7 must be words in quotes",
         id="a number among a prompt's hedges",
     ),
 ]
