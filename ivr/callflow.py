@@ -81,9 +81,7 @@ class CallFlow:
         return not self.adults_same_team()
 
     def adults_share_out_of_hours(self, _event: EventData | None = None) -> bool:
-        """Whether one team answers for children and adults out of hours, said once if so."""
-        duty = self.line.config["duty"]
-        return bool(duty["out_of_hours"] == duty["adults_out_of_hours"])
+        return self.line.adults_share_out_of_hours()
 
     def adults_apart_out_of_hours(self, _event: EventData | None = None) -> bool:
         return not self.adults_share_out_of_hours()

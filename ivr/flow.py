@@ -28,7 +28,8 @@ KEY_TRIGGERS: Mapping[str, str] = {
 DIAL_STATUSES = ("completed", "busy", "no-answer", "failed", "canceled")
 
 # Advice outcomes outrank the lesser ones; the first advice given stands ("The record of a call"),
-# except that a referral becomes an adult referral when the caller says only an adult is at risk.
+# except that a referral becomes an adult referral when the caller says only an adult is at risk,
+# and a more urgent advice replaces a less urgent one (URGENCY).
 ADVICE_OUTCOMES = frozenset(
     {
         "emergency_999",
@@ -43,6 +44,19 @@ ADVICE_OUTCOMES = frozenset(
     }
 )
 REFINES: Mapping[str, str] = {"adult_referral": "referral"}
+# Advice a later, weightier answer must not be hidden behind, most urgent first: a caller who puts
+# a wrong answer right with 9 and is then told to dial 999, or to make a referral, is recorded
+# (and described to the team who calls back) as that, not as the advice they went back from.
+URGENCY: tuple[frozenset[tuple[str, str | None]], ...] = (
+    frozenset({("emergency_999", None)}),
+    frozenset(
+        {
+            ("referral", None),
+            ("adult_referral", None),
+            ("share_without_consent", "risk_of_harm"),
+        }
+    ),
+)
 # Lesser outcomes, weakest first: a later one replaces an earlier one only if it ranks higher.
 LESSER_RANK: tuple[str, ...] = ("abandoned", "contacts_given", "speak_to_someone", "no_response")
 LESSER_OUTCOMES = frozenset(LESSER_RANK)

@@ -117,6 +117,11 @@ class Line:
             return self.adult_duty_now(at)
         return self.contact(role)
 
+    def adults_share_out_of_hours(self) -> bool:
+        """Whether one team answers for children and adults out of hours: named once if so."""
+        duty = self.config["duty"]
+        return bool(duty["out_of_hours"] == duty["adults_out_of_hours"])
+
     def contact(self, key: str) -> hours.Contact:
         return self.fixed(("contact", key), lambda: hours.contact(self.config, key))
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, configure_mappers, instrumentation, object_s
 
 from ivr import references
 from ivr.db import Database, Transaction
-from ivr.flow import ADVICE_OUTCOMES, INITIAL, LESSER_RANK, REFINES
+from ivr.flow import ADVICE_OUTCOMES, INITIAL, LESSER_RANK, REFINES, URGENCY
 from ivr.models import Call, Step
 
 MAX_INPUT = 256
@@ -236,22 +236,32 @@ def last_step(call: Call) -> Step | None:
 def settle_outcome(
     call: Call, outcome: str, reason: str | None = None, family_informed: str | None = None
 ) -> None:
-    """Record an outcome unless a weightier one stands: the first advice given is never replaced
-    (but a referral is refined to an adult referral), and a lesser outcome only by a higher one."""
-    if not outranks(outcome, call.outcome):
+    """Record an outcome unless a weightier one stands: the first advice given is replaced only
+    by a more urgent one (a referral is also refined to an adult referral), and a lesser outcome
+    only by a higher one."""
+    if not outranks((outcome, reason), (call.outcome, call.reason)):
         return
     call.outcome, call.reason, call.family_informed = outcome, reason, family_informed
 
 
-def outranks(new: str, standing: str | None) -> bool:
-    """Whether outcome `new` replaces the `standing` one on the record."""
-    if standing is None:
+def outranks(new: tuple[str, str | None], standing: tuple[str | None, str | None]) -> bool:
+    """Whether outcome `new` (with its reason) replaces the `standing` one on the record."""
+    outcome, was = new[0], standing[0]
+    if was is None:
         return True
-    if standing in ADVICE_OUTCOMES:
-        return REFINES.get(new) == standing
-    if new in ADVICE_OUTCOMES:
+    if was in ADVICE_OUTCOMES:
+        return REFINES.get(outcome) == was or urgency(new) > urgency(standing)
+    if outcome in ADVICE_OUTCOMES:
         return True
-    return LESSER_RANK.index(new) > LESSER_RANK.index(standing)
+    return LESSER_RANK.index(outcome) > LESSER_RANK.index(was)
+
+
+def urgency(advice: tuple[str | None, str | None]) -> int:
+    """How urgent an advice is: 0 for advice that may wait, higher for what must not."""
+    for rank, urgent in enumerate(URGENCY):
+        if advice in urgent:
+            return len(URGENCY) - rank
+    return 0
 
 
 def finish(call: Call, at: datetime) -> None:

@@ -36,10 +36,15 @@ class Path:
         return round(self.words_before * 60 / WORDS_PER_MINUTE, 1)
 
 
-def _holds(say: Say, state: str, first: bool, consent: str | None, office_open: bool) -> bool:
+def _holds(
+    line: Line, say: Say, state: str, first: bool, consent: str | None, office_open: bool
+) -> bool:
     """Whether a sentence is spoken on this walk: in office hours, first time through."""
+    one_team = line.adults_share_out_of_hours()
     conditions = {
         None: True,
+        "adults_share_out_of_hours": one_team,
+        "adults_apart_out_of_hours": not one_team,
         "first_time": first,
         "needs_key_help": state in ROUTE_STARTS,
         "office_is_open": office_open,
@@ -57,7 +62,7 @@ def words_heard(line: Line, at: datetime, state: str, first: bool, consent: str 
     spoken = [
         line.sentence(say.prompt).format_map(words)
         for say in STATES[state].says
-        if _holds(say, state, first, consent, office_open)
+        if _holds(line, say, state, first, consent, office_open)
     ]
     return sum(len(text.split()) for text in spoken)
 
@@ -80,7 +85,7 @@ def paths(line: Line, at: datetime) -> Iterator[Path]:
             usable = [
                 r
                 for r in routes
-                if not r.when or _holds(Say("", r.when), name, False, consent, True)
+                if not r.when or _holds(line, Say("", r.when), name, False, consent, True)
             ]
             if not usable:
                 continue

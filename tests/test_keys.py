@@ -118,6 +118,25 @@ def test_nine_on_an_advice_lets_a_wrong_last_answer_be_put_right(call) -> None:
     assert played.record["outcome"] == "do_not_share"
 
 
+@pytest.mark.parametrize(
+    ("keys", "outcome", "reason"),
+    [
+        # Not sure about harm, then back: yes, and it could put the child at greater risk.
+        (["2", "3", "9", "1", "1", "completed"], "share_without_consent", "risk_of_harm"),
+        # "Don't share", then back to the main menu and the risk route: someone is in danger.
+        (["2", "2", "2", "9", "9", "9", "1", "1", ""], "emergency_999", None),
+        # A referral, then back: someone is in danger after all.
+        (["1", "2", "9", "1", ""], "emergency_999", None),
+    ],
+)
+def test_a_more_urgent_advice_after_going_back_is_the_outcome_on_the_record(
+    call, keys: list[str], outcome: str, reason: str | None
+) -> None:
+    """The advice gone back from does not hide a referral or the 999 advice that followed it."""
+    played = call(*keys)
+    assert (played.record["outcome"], played.record["reason"]) == (outcome, reason)
+
+
 def test_nine_twice_from_an_advice_goes_back_two_questions(call) -> None:
     played = call("2", "2", "1", "1", "3", "3", "9", "9", "9", "h")
     steps = [(step, key) for step, key, _kind in played.steps()]

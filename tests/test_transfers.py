@@ -148,10 +148,10 @@ ADULT_SOCIAL_CARE = "+441189746800"
 
 def test_a_referral_made_after_other_advice_that_fails_says_it_has_not_been_made(call) -> None:
     """Not sure about harm (seek advice), a plain transfer, then the risk route's referral: the
-    record keeps the first advice, but the failed transfer was a referral, and is retried as
+    referral, more urgent, is the outcome on the record, and the failed transfer is retried as
     one, whispered as one."""
     played = call("2", "3", "0", "busy", "9", "1", "2", "", "busy", "1", "completed")
-    assert played.record["outcome"] == "seek_advice"
+    assert played.record["outcome"] == "referral"
     not_connected = [t for t in played.said() if t.startswith("I couldn't connect you")]
     assert len(not_connected) == 2, played.transcript
     played.hears("not_connected", "referral_not_made", "not_connected_retry_key")

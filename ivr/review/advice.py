@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ivr.flow import STATES, Say
 from ivr.known import known_line
+from ivr.line import Line
 from ivr.models import Call
 
 # Prompts that frame the advice rather than give it.
@@ -21,14 +22,17 @@ FRAMING = frozenset(
 )
 
 
-def _given(say: Say, call: Call) -> bool:
-    """Whether this call heard the sentence: its consent answer and its hours decide."""
+def _given(say: Say, call: Call, line: Line) -> bool:
+    """Whether this call heard the sentence: its consent answer, its hours and the teams decide."""
+    one_team = line.adults_share_out_of_hours()
     conditions = {
         None: True,
         "consent_refused": call.consent == "refused",
         "consent_not_asked": call.consent == "not_asked",
         "office_is_open": not call.out_of_hours,
         "office_is_closed": call.out_of_hours,
+        "adults_share_out_of_hours": one_team,
+        "adults_apart_out_of_hours": not one_team,
     }
     return conditions.get(say.when, False)
 
@@ -41,11 +45,12 @@ def sentences(call: Call) -> list[str]:
             state.kind in ("advice", "transfer")
             and state.outcome == call.outcome
             and state.reason == call.reason
-            and state.family_informed == call.family_informed
+            # An inform_family answer given after another advice does not change that advice.
+            and state.family_informed in (None, call.family_informed)
         ):
             return [
                 line.sentence(s.prompt)
                 for s in state.says
-                if s.prompt not in FRAMING and _given(s, call)
+                if s.prompt not in FRAMING and _given(s, call, line)
             ]
     return []

@@ -235,3 +235,28 @@ def test_the_review_export_neutralises_a_short_number_that_is_a_formula(
     exported = post(supervisor, "/review/calls/export").get_data(as_text=True)
     rows = list(csv.DictReader(io.StringIO(exported)))
     assert [row["caller"] for row in rows] == ["'=A1"]
+
+
+def test_the_999_advice_on_a_call_page_says_whom_to_refer_to_once_everyone_is_safe(
+    supervisor: FlaskClient, call
+) -> None:
+    call("1", "1", "")
+    page = supervisor.get("/review/calls/1").get_data(as_text=True)
+    advice = page.split("Advice given")[1]
+    assert "Hang up and dial 999 now." in advice
+    assert "When everyone is safe, make a referral to" in advice
+    assert "Record what you did and why." in advice
+
+
+def test_a_referral_after_the_999_advice_leaves_the_999_advice_on_the_call_page(
+    supervisor: FlaskClient, call
+) -> None:
+    """Back from the 999 advice to the decision route, a child at risk: the 999 advice stays
+    the outcome, and the family answer given after it does not hide it from the page."""
+    played = call("1", "1", "9", "9", "2", "1", "1", "completed")
+    assert (played.record["outcome"], played.record["family_informed"]) == (
+        "emergency_999",
+        "not_first",
+    )
+    page = supervisor.get("/review/calls/1").get_data(as_text=True)
+    assert "Hang up and dial 999 now." in page.split("Advice given")[1]
