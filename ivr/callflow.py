@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from transitions import EventData
 
 from ivr import records
-from ivr.flow import INITIAL, KEY_TRIGGERS, ROUTE_STARTS, STATES, State
+from ivr.flow import INITIAL, KEY_TRIGGERS, REFERRALS, ROUTE_STARTS, STATES, State
 from ivr.line import Line, dialable
 from ivr.machine import DIAL_TRIGGERS, call_machine
 from ivr.messaging import heartbeat, outbox
@@ -25,8 +25,6 @@ NOTICES: dict[str, Notice] = {"silence": "didnt_hear", "invalid": "not_a_choice"
 REPEAT = "*"
 # The conditions that promise a message a worker must send (ivr.messaging.heartbeat).
 NEEDS_WORKER = frozenset({"callback_offered", "advice_text_offered"})
-# The transfers that make a referral: when one fails, the caller hears it has not been made.
-REFERRALS = frozenset({"referral", "adult_referral"})
 
 
 class CallFlow:

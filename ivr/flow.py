@@ -57,6 +57,19 @@ URGENCY: tuple[frozenset[tuple[str, str | None]], ...] = (
         }
     ),
 )
+# The transfers made to make a referral: what a failed one says, and why the caller rang.
+REFERRALS = frozenset({"referral", "adult_referral"})
+
+
+def urgency(advice: tuple[str | None, str | None]) -> int:
+    """How urgent an advice (outcome, reason) is: 0 for advice that may wait, higher for what
+    must not."""
+    for rank, urgent in enumerate(URGENCY):
+        if advice in urgent:
+            return len(URGENCY) - rank
+    return 0
+
+
 # Lesser outcomes, weakest first: a later one replaces an earlier one only if it ranks higher.
 LESSER_RANK: tuple[str, ...] = ("abandoned", "contacts_given", "speak_to_someone", "no_response")
 LESSER_OUTCOMES = frozenset(LESSER_RANK)

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, configure_mappers, instrumentation, object_s
 
 from ivr import references
 from ivr.db import Database, Transaction
-from ivr.flow import ADVICE_OUTCOMES, INITIAL, LESSER_RANK, REFINES, URGENCY
+from ivr.flow import ADVICE_OUTCOMES, INITIAL, LESSER_RANK, REFINES, urgency
 from ivr.models import Call, Step
 
 MAX_INPUT = 256
@@ -254,14 +254,6 @@ def outranks(new: tuple[str, str | None], standing: tuple[str | None, str | None
     if outcome in ADVICE_OUTCOMES:
         return True
     return LESSER_RANK.index(outcome) > LESSER_RANK.index(was)
-
-
-def urgency(advice: tuple[str | None, str | None]) -> int:
-    """How urgent an advice is: 0 for advice that may wait, higher for what must not."""
-    for rank, urgent in enumerate(URGENCY):
-        if advice in urgent:
-            return len(URGENCY) - rank
-    return 0
 
 
 def finish(call: Call, at: datetime) -> None:

@@ -267,7 +267,7 @@ def fields(box: Outbox, call: Call, request: CallbackRequest, link: str) -> dict
         "reference": call.reference,
         "time": box.wording.office_time(call.started_at),
         "team_name": box.line.contact(request.team).name,
-        "reason": box.wording.reason(call.outcome, call.reason),
+        "reason": box.wording.why_they_rang(call),
         "link": link,
         "minutes": str(config["callbacks"]["acknowledge_within_minutes"]),
     }

@@ -127,5 +127,5 @@ def take(token: str) -> tuple[str, int] | str:
             taken_at=box.wording.office_time(wanted.taken_at) if wanted.taken_at else "",
             done_at=box.wording.office_time(done.at) if done else "",
             claimed_at=box.wording.office_time(claim.at) if claim else "",
-            reason=box.wording.reason(call.outcome, call.reason),
+            reason=box.wording.why_they_rang(call),
         )

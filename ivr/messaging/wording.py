@@ -16,7 +16,9 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 
 from ivr.config import DEFAULT_PROMPTS_DIR, read_yaml
+from ivr.flow import REFERRALS, urgency
 from ivr.line import Line
+from ivr.models import Call
 
 FILE_NAME = "messages.en-GB.yaml"
 # What a message template may ask for.
@@ -70,6 +72,16 @@ class Wording:
     def reason(self, outcome: str | None, reason: str | None) -> str:
         """Why they rang, in words: the outcome with its reason where one has words of its own."""
         return lookup(self.words["reasons"], outcome, reason) or str(self.words["reasons"]["none"])
+
+    def why_they_rang(self, call: Call) -> str:
+        """Why the caller rang, as the team calling back must hear it: a transfer made to make a
+        referral says so, whatever less urgent advice came first ("press 0 to make a referral"
+        after the anonymised advice), so the team knows a referral is waiting."""
+        standing = (call.outcome, call.reason)
+        referral = call.transfer_reason
+        if referral in REFERRALS and urgency((referral, None)) > urgency(standing):
+            return self.reason(referral, None)
+        return self.reason(*standing)
 
     def advice(self, outcome: str | None, reason: str | None) -> tuple[str, str] | None:
         """The advice in a sentence and what to record, or None for an outcome with no advice."""

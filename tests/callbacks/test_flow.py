@@ -129,3 +129,18 @@ def test_the_text_is_the_advice_heard_not_the_first_advice_on_the_record(
     [sent] = twilio.texts
     assert "Don't share now: without a clear reason there is none to share." in sent.body
     assert "referral" not in sent.body.lower()
+
+
+def test_a_call_back_after_press_0_to_make_a_referral_says_a_referral_is_waiting(
+    line: Flask, call: Call
+) -> None:
+    """The anonymised advice, then 0 to make a referral, not connected: the team calling back
+    is told the caller rang to make a referral, not for advice on anonymised information."""
+    played = call("2", "2", "1", "2", "0", "busy", "2", on=line)
+    played.hears("callback_confirmed")
+    assert played.record["outcome"] == "share_anonymised"
+    bodies = [m.body for m in messages(line)]
+    assert bodies and all(
+        "Why they rang: to make a referral: a child may be at risk of significant harm." in body
+        for body in bodies
+    ), bodies
