@@ -102,8 +102,8 @@ class CallFlow:
     def referral_pending(self, _event: EventData | None = None) -> bool:
         """A referral transfer is what did not connect: the caller must hear it was not made.
 
-        The transfer's own reason decides, not the outcome: the first advice given stands on
-        the record, and a referral made after it is a referral all the same.
+        The transfer's own reason decides, not the outcome: a less urgent advice given first
+        stays on the record (share_anonymised's "press 0"), and the referral is one all the same.
         """
         return self.call.transfer_reason in REFERRALS
 

@@ -62,7 +62,8 @@ def _state_transitions(state: State, previous: list[str]) -> Iterator[dict[str, 
         yield {"trigger": "press_1", "source": source, "dest": None, "after": "reset_tries"}
     if state.kind == "advice":
         # "9 back to the previous question" on every prompt: the advice of a wrong last answer
-        # can be undone (the record keeps the first advice given, as it keeps every step).
+        # can be put right (the record keeps every step; records.outranks says which advice
+        # stands as the outcome).
         for before in previous:
             condition = {"conditions": f"answered_last_{before}"} if len(previous) > 1 else {}
             yield {"trigger": "back", "source": source, "dest": before, **condition}

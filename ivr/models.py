@@ -72,7 +72,7 @@ class Call(Base):
     transfer_status: Mapped[str | None] = mapped_column(String(16))
     # Why the transfer was made (its whisper: referral, adult_referral, advice, not_understood),
     # so a failed one tells the caller whether a referral has not been made, whatever the
-    # outcome on the record (the first advice stands).
+    # outcome on the record (a less urgent advice given first stays there).
     transfer_reason: Mapped[str | None] = mapped_column(String(32))
     callback_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16), default="in_progress")

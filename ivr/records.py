@@ -241,7 +241,10 @@ def settle_outcome(
     only by a higher one."""
     if not outranks((outcome, reason), (call.outcome, call.reason)):
         return
-    call.outcome, call.reason, call.family_informed = outcome, reason, family_informed
+    call.outcome, call.reason = outcome, reason
+    if family_informed:
+        # The inform_family answer stays on the record whichever advice follows it.
+        call.family_informed = family_informed
 
 
 def outranks(new: tuple[str, str | None], standing: tuple[str | None, str | None]) -> bool:

@@ -137,6 +137,14 @@ def test_a_more_urgent_advice_after_going_back_is_the_outcome_on_the_record(
     assert (played.record["outcome"], played.record["reason"]) == (outcome, reason)
 
 
+def test_the_family_answer_stays_on_the_record_when_a_more_urgent_advice_follows(call) -> None:
+    played = call("2", "1", "2", "busy", "9", "1", "1", "")
+    assert (played.record["outcome"], played.record["family_informed"]) == (
+        "emergency_999",
+        "where_safe",
+    )
+
+
 def test_nine_twice_from_an_advice_goes_back_two_questions(call) -> None:
     played = call("2", "2", "1", "1", "3", "3", "9", "9", "9", "h")
     steps = [(step, key) for step, key, _kind in played.steps()]

@@ -123,8 +123,8 @@ def can_text_advice(call: Call, outcome: str | None, reason: str | None) -> bool
     """Whether "press 2 to get this advice by text" can be offered on this call, truthfully.
 
     `outcome` and `reason` are those of the advice the caller is hearing, which may not be the
-    call's outcome: the first advice given stands on the record, and a caller who went back
-    and answered again hears another.
+    call's outcome: the first advice given stands on the record unless a more urgent one
+    follows, and a caller who went back and answered again hears another.
     """
     box = outbox()
     advice = box.wording.advice(outcome, reason)

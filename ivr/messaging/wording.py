@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 
 from ivr.config import DEFAULT_PROMPTS_DIR, read_yaml
-from ivr.flow import REFERRALS, urgency
+from ivr.flow import REFERRALS
 from ivr.line import Line
 from ivr.models import Call
 
@@ -75,13 +75,12 @@ class Wording:
 
     def why_they_rang(self, call: Call) -> str:
         """Why the caller rang, as the team calling back must hear it: a transfer made to make a
-        referral says so, whatever less urgent advice came first ("press 0 to make a referral"
-        after the anonymised advice), so the team knows a referral is waiting."""
-        standing = (call.outcome, call.reason)
-        referral = call.transfer_reason
-        if referral in REFERRALS and urgency((referral, None)) > urgency(standing):
-            return self.reason(referral, None)
-        return self.reason(*standing)
+        referral says which referral is waiting, a child's or an adult's, whatever advice is on
+        the record ("press 0 to make a referral" after the anonymised advice, a referral after
+        the caller went back from the 999 advice, a child's after an adult's)."""
+        if call.transfer_reason in REFERRALS:
+            return self.reason(call.transfer_reason, None)
+        return self.reason(call.outcome, call.reason)
 
     def advice(self, outcome: str | None, reason: str | None) -> tuple[str, str] | None:
         """The advice in a sentence and what to record, or None for an outcome with no advice."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -131,16 +132,27 @@ def test_the_text_is_the_advice_heard_not_the_first_advice_on_the_record(
     assert "referral" not in sent.body.lower()
 
 
-def test_a_call_back_after_press_0_to_make_a_referral_says_a_referral_is_waiting(
-    line: Flask, call: Call
+CHILD = "Why they rang: to make a referral: a child may be at risk of significant harm."
+
+
+@pytest.mark.parametrize(
+    ("keys", "outcome", "why"),
+    [
+        # The anonymised advice, then 0 to make a referral.
+        (("2", "2", "1", "2", "0"), "share_anonymised", CHILD),
+        # The 999 advice, then back: no immediate danger after all, a referral.
+        (("1", "1", "9", "2", ""), "emergency_999", CHILD),
+        # An adult's referral that failed, then from the main menu a child's.
+        (("1", "2", "2", "busy", "9", "1", "2", ""), "adult_referral", CHILD),
+    ],
+)
+def test_a_call_back_after_a_referral_transfer_says_which_referral_is_waiting(
+    line: Flask, call: Call, keys: tuple[str, ...], outcome: str, why: str
 ) -> None:
-    """The anonymised advice, then 0 to make a referral, not connected: the team calling back
-    is told the caller rang to make a referral, not for advice on anonymised information."""
-    played = call("2", "2", "1", "2", "0", "busy", "2", on=line)
+    """The team calling back is told the referral the failed transfer was for, whatever advice
+    stands on the record."""
+    played = call(*keys, "busy", "2", on=line)
     played.hears("callback_confirmed")
-    assert played.record["outcome"] == "share_anonymised"
-    bodies = [m.body for m in messages(line)]
-    assert bodies and all(
-        "Why they rang: to make a referral: a child may be at risk of significant harm." in body
-        for body in bodies
-    ), bodies
+    assert played.record["outcome"] == outcome
+    bodies = [m.body for m in messages(line) if m.purpose == "callback"]
+    assert bodies and all(why in body for body in bodies), bodies

@@ -220,3 +220,14 @@ def test_a_request_a_supervisor_is_handling_is_not_escalated_until_handed_back(
     assert post(client, f"/review/callbacks/{call_id}/release").status_code == 302
     deliver(supervised)
     assert request_row(supervised, request_id).escalated_at == clock.now
+
+
+def test_the_dashboard_says_a_referral_is_waiting_as_the_request_did(
+    supervised: Flask, call: Callable[..., PhoneCall]
+) -> None:
+    """ "Press 0 to make a referral" after the anonymised advice, not connected, a call back:
+    the dashboard's "why they rang" is the referral, not the anonymised advice."""
+    call("2", "2", "1", "2", "0", "busy", "2", on=supervised).hears("callback_confirmed")
+    page = sam(supervised).get("/review/").get_data(as_text=True)
+    row = page[page.index('data-label="Why they rang"') :].split("</td>")[0]
+    assert "Referral" in row and "anonymised" not in row.lower(), row
