@@ -61,6 +61,18 @@ URGENCY: tuple[frozenset[tuple[str, str | None]], ...] = (
 REFERRALS = frozenset({"referral", "adult_referral"})
 
 
+def rang_for(
+    outcome: str | None, reason: str | None, transfer_reason: str | None
+) -> tuple[str | None, str | None]:
+    """Why the caller rang, as the team calling back must be told (the request, its link, the
+    review area): a transfer made to make a referral is that referral, a child's or an adult's,
+    whatever advice is on the record ("press 0 to make a referral" after the anonymised advice,
+    a referral after going back from the 999 advice, a child's after an adult's)."""
+    if transfer_reason in REFERRALS:
+        return transfer_reason, None
+    return outcome, reason
+
+
 def urgency(advice: tuple[str | None, str | None]) -> int:
     """How urgent an advice (outcome, reason) is: 0 for advice that may wait, higher for what
     must not."""

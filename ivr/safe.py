@@ -80,8 +80,7 @@ def static_guidance(line: Line) -> VoiceResponse:
 def static_sentences(line: Line, closed: str) -> list[str]:
     """What the static guidance says, in order: 999 first, then every team with its hours, the
     same team out of hours for children and adults said once."""
-    duty = line.config["duty"]
-    one_team = duty["out_of_hours"] == duty["adults_out_of_hours"]
+    one_team = line.adults_share_out_of_hours()
     return [
         "danger_999",
         "static_call_duty",

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 
 from ivr.config import DEFAULT_PROMPTS_DIR, read_yaml
-from ivr.flow import REFERRALS
+from ivr.flow import rang_for
 from ivr.line import Line
 from ivr.models import Call
 
@@ -74,13 +74,8 @@ class Wording:
         return lookup(self.words["reasons"], outcome, reason) or str(self.words["reasons"]["none"])
 
     def why_they_rang(self, call: Call) -> str:
-        """Why the caller rang, as the team calling back must hear it: a transfer made to make a
-        referral says which referral is waiting, a child's or an adult's, whatever advice is on
-        the record ("press 0 to make a referral" after the anonymised advice, a referral after
-        the caller went back from the 999 advice, a child's after an adult's)."""
-        if call.transfer_reason in REFERRALS:
-            return self.reason(call.transfer_reason, None)
-        return self.reason(call.outcome, call.reason)
+        """Why the caller rang, in words: which referral is waiting, or else the outcome."""
+        return self.reason(*rang_for(call.outcome, call.reason, call.transfer_reason))
 
     def advice(self, outcome: str | None, reason: str | None) -> tuple[str, str] | None:
         """The advice in a sentence and what to record, or None for an outcome with no advice."""

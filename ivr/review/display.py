@@ -11,7 +11,7 @@ from datetime import datetime
 import phonenumbers
 from markupsafe import Markup, escape
 
-from ivr.flow import REFERRALS
+from ivr.flow import rang_for
 from ivr.known import known_line
 from ivr.review import words
 from ivr.review.blueprint import bp
@@ -71,12 +71,13 @@ def outcome_words(call: object) -> str:
 
 @bp.app_template_filter("why_they_rang")
 def why_they_rang(call: object) -> str:
-    """As the call-back request told the team: a failed referral transfer is that referral,
-    whatever advice is on the record (ivr.messaging.wording)."""
-    referral = getattr(call, "transfer_reason", None)
-    if referral in REFERRALS:
-        return words.outcome(referral)
-    return outcome_words(call)
+    """As the call-back request told the team (ivr.flow.rang_for)."""
+    outcome, reason = rang_for(
+        getattr(call, "outcome", None),
+        getattr(call, "reason", None),
+        getattr(call, "transfer_reason", None),
+    )
+    return words.outcome(outcome, reason, getattr(call, "status", ""))
 
 
 @bp.app_template_filter("transfer_words")
