@@ -3,8 +3,8 @@
 The phrases are data (`prompts/speech.en-GB.yaml`); this module is the reading: it finds the
 prompt's phrases in what Twilio heard, works out what each negation and hedge applies to, and
 takes an answer only when every part of what was said points to the same key. Words that could
-mean two answers, or a negation it cannot place, give no key: the caller is asked again, because
-an unclear answer must never become a yes or a no.
+mean two answers, a negation it cannot place, or a lone yes or no asked as a question ("Yes?")
+give no key: the caller is asked again, because an unclear answer must never become a yes or a no.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ COMMAND_KEYS = ("*", "9", "0")
 ANSWER_KINDS = ("yes", "no", "unsure", "maybe", "likely", "unlikely")
 # Already-softened kinds, and the plain kind each softens.
 SOFTENED = {"likely": "yes", "unlikely": "no", "maybe": "maybe"}
+# The kinds that are a yes or a no, firm or softened: said alone as a question, not an answer.
+YES_OR_NO = ("yes", "no", "likely", "unlikely")
 _BOUNDARY = re.compile(r"([.,;:!?])")
 _WORD = re.compile(r"[a-z0-9%]+")
 
@@ -230,11 +232,13 @@ class SpeechMatcher:
         alone = self._alone(prompt, [w for part in parts for w in part.words])
         if alone is not None:
             return alone
+        matched = [(part, self._matches(prompt, part.words)) for part in parts]
+        if prompt.question and self._asked_back(matched):
+            return None
         reading = Reading()
-        for part in parts:
+        for part, items in matched:
             if not prompt.question and part.words and self.corrections.issuperset(part.words):
                 continue  # "No, the NSPCC": a menu answer corrected, not a negation
-            items = self._matches(prompt, part.words)
             if prompt.question and part.asked:
                 kept = [i for i in items if not self._restated(i)]
                 if len(kept) < len(items):
@@ -266,6 +270,27 @@ class SpeechMatcher:
                 joined.append(part)
             bridge = False
         return joined
+
+    def _asked_back(self, matched: Sequence[tuple[Part, list[Entry | str]]]) -> bool:
+        """Whether all that was said, fillers and asides aside, is one yes or no asked as a
+        question ("Yes?", "No?", "I think so?"): a caller who says that is more often asking
+        "sorry, what?" or unsure than answering, so it is asked again, never taken as the yes or
+        the no. Words that say not knowing ("Not sure?", "Maybe?") still mean not sure, and
+        anything said with it ("Yes, there is?", "No, I think?") is read as usual."""
+        said = [
+            (item, part.asked)
+            for part, items in matched
+            for item in items
+            if not (
+                item in self.skippable
+                if isinstance(item, str)
+                else item.aside and item.keys is None
+            )
+        ]
+        if len(said) != 1:
+            return False
+        item, asked = said[0]
+        return asked and isinstance(item, Entry) and item.kind in YES_OR_NO
 
     @staticmethod
     def _restated(item: Entry | str) -> bool:

@@ -75,6 +75,8 @@ def test_the_line_says_back_a_spoken_answer_and_not_a_key(call: Play, app) -> No
     assert "No." not in call("2", "2", "h").said()
     assert "Going back." in call("2", "2", "Go back, please.", "h").said()
     assert "Not sure." in call("2", "2", "Er, not sure.", "h").said()
+    assert "Yes." in call("2", "Yes!", "h").said()
+    assert "Yes." not in call("2", "Yes?", "h").said()  # asked again: nothing was understood
 
 
 def test_a_hedged_no_to_the_harm_question_is_advice_not_the_next_question(call: Play) -> None:
