@@ -5,6 +5,8 @@ prompt's phrases in what Twilio heard, works out what each negation and hedge ap
 takes an answer only when every part of what was said points to the same key. Words that could
 mean two answers, a negation it cannot place, or a lone yes or no asked as a question ("Yes?")
 give no key: the caller is asked again, because an unclear answer must never become a yes or a no.
+Where a prompt says so (`asked_softens`), a choice asked alone ("An adult?") is softened, as a
+hedged one is: a caller who asks it back is as unsure as one who says "maybe".
 """
 
 from __future__ import annotations
@@ -90,6 +92,7 @@ class Prompt:
     hedged: Mapping[str, str]
     opposite: Mapping[str, Keys]
     alone: Mapping[tuple[str, ...], str]
+    asked_softens: bool  # a choice said alone as a question ("An adult?") is softened
 
     @property
     def question(self) -> bool:
@@ -178,6 +181,7 @@ class SpeechMatcher:
             {str(k): str(v) for k, v in (section.get("hedged") or {}).items()},
             {str(k): _keys(v) for k, v in (section.get("opposite") or {}).items()},
             self._alone_on(section),
+            section.get("asked_softens") is True,
         )
 
     def _alone_on(self, section: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
@@ -231,11 +235,14 @@ class SpeechMatcher:
         parts = self._joined(prompt, parts_of(transcript))
         alone = self._alone(prompt, [w for part in parts for w in part.words])
         if alone is not None:
+            if prompt.asked_softens and all(part.asked for part in parts):
+                return prompt.hedged.get(alone, alone)  # "Two?"
             return alone
         matched = [(part, self._matches(prompt, part.words)) for part in parts]
-        if prompt.question and self._asked_back(matched):
+        asked = self._asked_alone(matched)
+        if prompt.question and asked is not None and asked.kind in YES_OR_NO:
             return None
-        reading = Reading()
+        reading = Reading(softened=prompt.asked_softens and asked is not None)
         for part, items in matched:
             if not prompt.question and part.words and self.corrections.issuperset(part.words):
                 continue  # "No, the NSPCC": a menu answer corrected, not a negation
@@ -271,12 +278,14 @@ class SpeechMatcher:
             bridge = False
         return joined
 
-    def _asked_back(self, matched: Sequence[tuple[Part, list[Entry | str]]]) -> bool:
-        """Whether all that was said, fillers and asides aside, is one yes or no asked as a
-        question ("Yes?", "No?", "I think so?"): a caller who says that is more often asking
-        "sorry, what?" or unsure than answering, so it is asked again, never taken as the yes or
-        the no. Words that say not knowing ("Not sure?", "Maybe?") still mean not sure, and
-        anything said with it ("Yes, there is?", "No, I think?") is read as usual."""
+    def _asked_alone(self, matched: Sequence[tuple[Part, list[Entry | str]]]) -> Entry | None:
+        """The answer, when all that was said, fillers and asides aside, is that one answer asked
+        as a question ("Yes?", "I think so?", "An adult?"): a caller who says that is more often
+        asking "sorry, what?" or unsure than answering. On a question a yes or no so said is
+        asked again, never taken as the yes or the no; words that say not knowing ("Not sure?",
+        "Maybe?") still mean not sure, and anything said with it ("Yes, there is?", "No, I
+        think?") is read as usual. On a prompt with `asked_softens` any answer so said is
+        softened."""
         said = [
             (item, part.asked)
             for part, items in matched
@@ -288,9 +297,9 @@ class SpeechMatcher:
             )
         ]
         if len(said) != 1:
-            return False
+            return None
         item, asked = said[0]
-        return asked and isinstance(item, Entry) and item.kind in YES_OR_NO
+        return item if asked and isinstance(item, Entry) and item.keys is not None else None
 
     @staticmethod
     def _restated(item: Entry | str) -> bool:

@@ -276,6 +276,20 @@ SPEECH_CASES = [
         "prompts.identifiable.hedges[28]: 7 must be words in quotes",
         id="a number among a prompt's hedges",
     ),
+    pytest.param(
+        "asked_softens: true",
+        'asked_softens: "true"',
+        'asked_softens: "true"',
+        "prompts.referral.asked_softens: 'true' must be true or false",
+        id="a choice asked alone softened by words, not true",
+    ),
+    pytest.param(
+        'hedged: {"2": "1"}\n    # So is',
+        '# hedged: {"2": "1"}\n    # So is',
+        "asked_softens: true",
+        "prompts.referral.asked_softens: softens nothing without hedged",
+        id="a choice asked alone softened with nothing to become",
+    ),
 ]
 
 

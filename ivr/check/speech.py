@@ -36,7 +36,16 @@ SECTIONS = (
     "said_back",
     "hints",
 )
-PROMPT_SECTIONS = ("answers", "hedged", "hedges", "opposite", "phrases", "said_back", "not_alone")
+PROMPT_SECTIONS = (
+    "answers",
+    "hedged",
+    "hedges",
+    "opposite",
+    "phrases",
+    "said_back",
+    "not_alone",
+    "asked_softens",
+)
 ECHO_SECTIONS = ("subjects", "yes", "no", "maybe")
 # Keys every prompt that listens takes (call-flow.md, "Keys, the same on every prompt").
 EVERYWHERE = frozenset({"*", "0"})
@@ -163,6 +172,19 @@ def check_prompt(speech: Located, path: KeyPath) -> Iterator[Problem]:
             if section == "hedged" and isinstance(keys, list):
                 # The matcher takes one key for a softened answer; a list would be no key at all.
                 yield speech.problem((*path, section, key), f"{keys!r} must be one key, in quotes")
+    yield from check_asked_softens(speech, path)
+
+
+def check_asked_softens(speech: Located, path: KeyPath) -> Iterator[Problem]:
+    """The matcher softens a choice asked alone only when the setting is exactly true, and
+    softening does nothing without `hedged`: either mistake would leave "An adult?" taken as
+    the adult team while the file seems to say otherwise."""
+    at = (*path, "asked_softens")
+    setting = speech.get(at)
+    if setting is not None and not isinstance(setting, bool):
+        yield speech.problem(at, f"{setting!r} must be true or false")
+    elif setting and speech.get((*path, "hedged")) is None:
+        yield speech.problem(at, "softens nothing without hedged; say what a softened key becomes")
 
 
 def check_key_values(
