@@ -235,8 +235,11 @@ class SpeechMatcher:
         parts = self._joined(prompt, parts_of(transcript))
         alone = self._alone(prompt, [w for part in parts for w in part.words])
         if alone is not None:
-            if prompt.asked_softens and all(part.asked for part in parts):
+            asked_alone = all(part.asked for part in parts)
+            if prompt.asked_softens and asked_alone:
                 return prompt.hedged.get(alone, alone)  # "Two?"
+            if prompt.question and asked_alone and self._yes_or_no_key(prompt, alone):
+                return None  # "Two?" on a question: a no asked back, as "No?" is
             return alone
         matched = [(part, self._matches(prompt, part.words)) for part in parts]
         asked = self._asked_alone(matched)
@@ -300,6 +303,15 @@ class SpeechMatcher:
             return None
         item, asked = said[0]
         return item if asked and isinstance(item, Entry) and item.keys is not None else None
+
+    @staticmethod
+    def _yes_or_no_key(prompt: Prompt, key: str) -> bool:
+        """Whether a key is the question's yes or its no, firm or softened, and not also one
+        that says not knowing: "One?" asked alone is asked again as "Yes?" is."""
+        unsure = prompt.answers.get("unsure", frozenset())
+        return key not in unsure and any(
+            key in prompt.answers.get(kind, frozenset()) for kind in YES_OR_NO
+        )
 
     @staticmethod
     def _restated(item: Entry | str) -> bool:
