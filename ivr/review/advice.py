@@ -167,10 +167,26 @@ def _once(values: Iterator[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
+def _known(call: Call) -> bool:
+    """Whether this flow can walk the call's steps: a call taken under an earlier version of the
+    flow may name states or keys it no longer has, and its page must still open, without advice
+    the page cannot know was said."""
+    return call.state in STATES and all(
+        step.kind == "dial"
+        or (
+            step.step in STATES
+            and (step.kind not in ("key", "speech") or step.input in KEY_TRIGGERS)
+        )
+        for step in call.steps
+    )
+
+
 def given(call: Call) -> Given:
     """The sentences of the advice that stands on the record, placeholders unfilled, each said at
     least once on the call (in the flow's order), and the answers that advice was given on."""
     line = known_line()
+    if not _known(call):
+        return Given()
     standing = [
         s
         for s in spoken(call)

@@ -241,3 +241,18 @@ def test_a_family_answer_off_the_way_to_the_999_advice_is_not_shown_beside_it(
     page = supervisor.get("/review/calls/1").get_data(as_text=True)
     assert "advice_emergency_999" in panel(supervisor.application, page)
     assert outcome_answers(page) == []
+
+
+def test_a_call_taken_under_an_earlier_flow_still_opens_without_advice_claimed(
+    app: Flask, supervisor: FlaskClient, call
+) -> None:
+    """A step naming a state this flow no longer has (a record kept from an earlier version):
+    the page opens, and claims no advice it cannot know was said."""
+    played = call("1", "2", "1", "")
+    assert played.record["outcome"] == "referral"
+    with app.app_context(), db.session() as session:
+        found = session.query(Call).one()
+        found.steps[0].step = "an_earlier_question"
+    page = supervisor.get("/review/calls/1")
+    assert page.status_code == 200
+    assert panel(app, page.get_data(as_text=True)) == set()
