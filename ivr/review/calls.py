@@ -153,7 +153,7 @@ def _show(call_id: int, *, revealed: bool) -> str:
     return render_template(
         "review/call.html",
         call=found,
-        advice=advice.sentences(found),
+        advice=advice.given(found),
         timeline=timeline,
         review=review,
         callback=callback,
