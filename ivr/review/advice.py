@@ -24,15 +24,13 @@ FRAMING = frozenset(
 
 def _given(say: Say, call: Call, line: Line) -> bool:
     """Whether this call heard the sentence: its consent answer, its hours and the teams decide."""
-    one_team = line.adults_share_out_of_hours()
     conditions = {
         None: True,
         "consent_refused": call.consent == "refused",
         "consent_not_asked": call.consent == "not_asked",
         "office_is_open": not call.out_of_hours,
         "office_is_closed": call.out_of_hours,
-        "adults_share_out_of_hours": one_team,
-        "adults_apart_out_of_hours": not one_team,
+        **line.adult_teams(),
     }
     return conditions.get(say.when, False)
 
