@@ -14,7 +14,7 @@ from transitions import EventData
 
 from ivr import records
 from ivr.flow import INITIAL, KEY_TRIGGERS, REFERRALS, ROUTE_STARTS, STATES, State
-from ivr.line import Line, dialable
+from ivr.line import ADULT_TEAMS, Line, dialable
 from ivr.machine import DIAL_TRIGGERS, call_machine
 from ivr.messaging import heartbeat, outbox
 from ivr.models import Call
@@ -77,12 +77,6 @@ class CallFlow:
 
     def adults_elsewhere(self, _event: EventData | None = None) -> bool:
         return not self.adults_same_team()
-
-    def adults_share_out_of_hours(self, _event: EventData | None = None) -> bool:
-        return self.line.adults_share_out_of_hours()
-
-    def adults_apart_out_of_hours(self, _event: EventData | None = None) -> bool:
-        return not self.adults_share_out_of_hours()
 
     def nspcc_open(self, _event: EventData | None = None) -> bool:
         return self.line.contact_open("nspcc", self.now)
@@ -169,6 +163,8 @@ class CallFlow:
         if name.startswith("came_from_"):
             question = name.removeprefix("came_from_")
             return lambda _event=None: self.came_from(question)
+        if name in ADULT_TEAMS:
+            return lambda _event=None: self.line.adult_teams()[name]
         if name.startswith("record_consent_"):
             consent = name.removeprefix("record_consent_")
             return lambda _event=None: setattr(self.call, "consent", consent)

@@ -289,8 +289,10 @@ ADVICE: tuple[State, ...] = (
         "emergency_999",
         "emergency_999",
         "advice_emergency_999",
-        ("emergency_referral", "adults_share_out_of_hours"),
-        ("emergency_referral_two_teams", "adults_apart_out_of_hours"),
+        ("emergency_referral_one_team", "adults_share_in_and_out_of_hours"),
+        ("emergency_referral_one_team_in_hours", "adults_share_in_hours_only"),
+        ("emergency_referral", "adults_share_out_of_hours_only"),
+        ("emergency_referral_two_teams", "adults_apart_in_and_out_of_hours"),
         # 0 still works here, unannounced: the caller is told to hang up and dial 999.
         keys=("emergency_keys",),
     ),

@@ -16,6 +16,15 @@ from ivr.speech import SpeechMatcher, matcher_for
 
 Clock = Callable[[], datetime]
 T = TypeVar("T")
+# How the teams for an adult at risk stand beside the children's, as conditions the flow names
+# (ivr.flow): whether one team takes both in office hours, and out of hours. A sentence naming
+# the teams comes in one wording for each, so no caller hears a team named twice.
+ADULT_TEAMS: Mapping[str, tuple[bool, bool]] = {
+    "adults_share_in_and_out_of_hours": (True, True),
+    "adults_share_in_hours_only": (True, False),
+    "adults_share_out_of_hours_only": (False, True),
+    "adults_apart_in_and_out_of_hours": (False, False),
+}
 
 
 def utc_now() -> datetime:
@@ -121,6 +130,18 @@ class Line:
         """Whether one team answers for children and adults out of hours: named once if so."""
         duty = self.config["duty"]
         return bool(duty["out_of_hours"] == duty["adults_out_of_hours"])
+
+    def adults_share_in_hours(self) -> bool:
+        """Whether one team answers for children and adults in office hours: a front door that
+        takes adults too (duty.in_hours is duty.adults_in_hours)."""
+        duty = self.config["duty"]
+        return bool(duty["in_hours"] == duty["adults_in_hours"])
+
+    def adult_teams(self) -> dict[str, bool]:
+        """Each of ADULT_TEAMS, true for exactly one: the caller, the review area and the
+        timings all pick the same wording from it."""
+        shared = (self.adults_share_in_hours(), self.adults_share_out_of_hours())
+        return {name: shared == pattern for name, pattern in ADULT_TEAMS.items()}
 
     def contact(self, key: str) -> hours.Contact:
         return self.fixed(("contact", key), lambda: hours.contact(self.config, key))

@@ -40,11 +40,9 @@ def _holds(
     line: Line, say: Say, state: str, first: bool, consent: str | None, office_open: bool
 ) -> bool:
     """Whether a sentence is spoken on this walk: in office hours, first time through."""
-    one_team = line.adults_share_out_of_hours()
     conditions = {
         None: True,
-        "adults_share_out_of_hours": one_team,
-        "adults_apart_out_of_hours": not one_team,
+        **line.adult_teams(),
         "first_time": first,
         "needs_key_help": state in ROUTE_STARTS,
         "office_is_open": office_open,

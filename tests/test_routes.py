@@ -220,28 +220,47 @@ def test_emergency_advice_is_999_and_the_reference_is_read_digit_by_digit_twice(
     assert not played.dialled()
 
 
-def test_the_999_advice_says_whom_to_refer_a_child_or_an_adult_to_when_everyone_is_safe(
-    call, make_app
+FRONT_DOOR = "the children's services front door"
+NIGHT_TEAM = {"adults_at_night": {"name": "the adults' night team", "number": ADULTS}}
+
+
+@pytest.mark.parametrize(
+    ("duty", "teams"),
+    [
+        pytest.param(
+            {},
+            f"to {FRONT_DOOR}, or for an adult Wokingham adult social care; out of hours, to the"
+            " Berkshire emergency duty service.",
+            id="adult social care in hours, one team out of hours",
+        ),
+        pytest.param(
+            {"adults_out_of_hours": "adults_at_night"},
+            f"to {FRONT_DOOR}, or for an adult Wokingham adult social care; out of hours, to the"
+            " Berkshire emergency duty service, or for an adult the adults' night team.",
+            id="a team each in and out of hours",
+        ),
+        pytest.param(
+            {"adults_in_hours": "front_door"},
+            f"to {FRONT_DOOR}, for a child or an adult; out of hours, to the Berkshire emergency"
+            " duty service.",
+            id="one team for both in and out of hours",
+        ),
+        pytest.param(
+            {"adults_in_hours": "front_door", "adults_out_of_hours": "adults_at_night"},
+            f"to {FRONT_DOOR}, for a child or an adult; out of hours, to the Berkshire emergency"
+            " duty service, or for an adult the adults' night team.",
+            id="the front door for both in hours, a team each out of hours",
+        ),
+    ],
+)
+def test_the_999_advice_names_each_team_to_refer_to_once_when_everyone_is_safe(
+    call, make_app, duty: dict[str, str], teams: str
 ) -> None:
-    """An adult at risk is referred to adult social care in office hours, not the children's
-    front door; out of hours the emergency duty service covers both, or each team is named."""
-    (said,) = [t for t in call("1", "1", "").said() if t.startswith("When everyone is safe")]
-    assert said == (
-        "When everyone is safe, make a referral to the children's services front door, or"
-        " for an adult Wokingham adult social care; out of hours, to the Berkshire emergency duty"
-        " service. Record what you did and why."
-    )
-    apart = make_app(
-        contacts={"adults_at_night": {"name": "the adults' night team", "number": ADULTS}},
-        duty={"adults_out_of_hours": "adults_at_night"},
-    )
-    (said,) = [
-        t for t in call("1", "1", "", on=apart).said() if t.startswith("When everyone is safe")
-    ]
-    assert said.endswith(
-        "out of hours, to the Berkshire emergency duty service, or for an adult the adults'"
-        " night team. Record what you did and why."
-    )
+    """An adult at risk may have a team of their own in office hours, out of them, both or
+    neither: each team is named once, never "the front door, or for an adult the front door"."""
+    line = make_app(contacts=NIGHT_TEAM, duty=duty)
+    (said,) = [t for t in call("1", "1", "", on=line).said() if t.startswith("When everyone")]
+    assert said == f"When everyone is safe, make a referral {teams} Record what you did and why."
 
 
 def test_referral_listens_briefly_then_puts_the_caller_through_to_the_childrens_team(

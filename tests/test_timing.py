@@ -8,8 +8,8 @@ import pytest
 
 from ivr.config import load_config, load_prompts
 from ivr.flow import ADVICE_OUTCOMES, STATES
-from ivr.line import Line
-from ivr.timing import long_questions, paths
+from ivr.line import Line, Words
+from ivr.timing import long_questions, paths, words_heard
 
 WEDNESDAY_11AM = datetime(2026, 11, 25, 11, 0, tzinfo=UTC)
 
@@ -48,3 +48,16 @@ def test_a_long_question_is_found(line: Line) -> None:
     sentences = {**line.prompts["sentences"], "purpose": " ".join(["word"] * 26)}
     longer = Line(line.config, {**line.prompts, "sentences": sentences}, line.clock)
     assert long_questions(longer) == [("purpose", 26)]
+
+
+def test_the_999_advice_counts_the_referral_sentence_a_front_door_taking_adults_says(
+    line: Line,
+) -> None:
+    """The front door taking adults too is named once, and the timings count those words."""
+    duty = {**line.config["duty"], "adults_in_hours": line.config["duty"]["in_hours"]}
+    front_door = Line({**line.config, "duty": duty}, line.prompts, line.clock)
+    heard = ("advice_emergency_999", "emergency_referral_one_team", "reference", "emergency_keys")
+    words = Words(front_door, WEDNESDAY_11AM, reference="1, 2, 3, 4, 5, 6")
+    spoken = [front_door.sentence(key).format_map(words) for key in heard]
+    expected = sum(len(text.split()) for text in spoken)
+    assert words_heard(front_door, WEDNESDAY_11AM, "emergency_999", False, None) == expected

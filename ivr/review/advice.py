@@ -149,7 +149,6 @@ def _given(say: Say, spoken: Spoken, line: Line) -> bool:
     """Whether the caller heard the sentence that time: the agreement answer then, the hour then
     and the teams decide, as they did on the call. A condition not listed here is one the page
     cannot know, so its sentence is left out rather than claimed."""
-    one_team = line.adults_share_out_of_hours()
     open_then = line.office_open(spoken.at)
     conditions = {
         None: True,
@@ -157,8 +156,7 @@ def _given(say: Say, spoken: Spoken, line: Line) -> bool:
         "consent_not_asked": spoken.consent == "not_asked",
         "office_is_open": open_then,
         "office_is_closed": not open_then,
-        "adults_share_out_of_hours": one_team,
-        "adults_apart_out_of_hours": not one_team,
+        **line.adult_teams(),
     }
     return conditions.get(say.when, False)
 

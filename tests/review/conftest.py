@@ -32,9 +32,10 @@ def quick_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def app(make_app: AppFactory) -> Flask:
+def app(make_app: AppFactory, request: pytest.FixtureRequest) -> Flask:
     """The line with the review area, a supervisor `sam`, an admin `ada` and a disabled `old`;
-    its duty teams take call-back requests."""
+    its duty teams take call-back requests. A test parametrizing `app` indirectly passes config
+    of its own (other duty teams), merged over that."""
     made = make_app(
         {
             "SECRET_KEY": "test-secret-key-not-a-secret",
@@ -42,6 +43,7 @@ def app(make_app: AppFactory) -> Flask:
             **CALLBACK_SENDER,
         },
         **CALLBACK_CONFIG,
+        **getattr(request, "param", {}),
     )
     with made.app_context(), db.session() as session:
         accounts.add(session, WEDNESDAY_11AM, "test", "sam", "supervisor", PASSWORDS["sam"])

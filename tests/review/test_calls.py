@@ -248,6 +248,20 @@ def test_the_999_advice_on_a_call_page_says_whom_to_refer_to_once_everyone_is_sa
     assert "Record what you did and why." in advice
 
 
+@pytest.mark.parametrize("app", [{"duty": {"adults_in_hours": "front_door"}}], indirect=True)
+def test_the_999_advice_on_a_call_page_names_a_front_door_that_takes_adults_too_once(
+    supervisor: FlaskClient, call
+) -> None:
+    """The page shows the referral sentence the caller heard, for a child or an adult, and no
+    other wording of it."""
+    call("1", "1", "")
+    page = supervisor.get("/review/calls/1").get_data(as_text=True)
+    advice = page.split("Advice given")[1].split("</div>")[0]
+    assert str(escape("to {in_hours_name}, for a child or an adult; out of hours")) in advice
+    assert advice.count("When everyone is safe") == 1
+    assert "adults_in_hours_name" not in advice
+
+
 def test_a_referral_after_the_999_advice_leaves_the_999_advice_on_the_call_page(
     supervisor: FlaskClient, call
 ) -> None:
