@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 
@@ -143,6 +143,19 @@ def test_the_mail_server_down_then_up_the_email_is_retried_and_sent_once(
     deliver(line)
     assert messages(line)[1].status == "sent"
     assert [m["To"] for m in mail.mailbox.mails].count(FRONT_DOOR_EMAIL) == 1
+
+
+def test_the_email_is_dated_when_it_was_sent(
+    line: Flask, requested: Callable[[], int], mail: MailServer
+) -> None:
+    """A mail client sorts and shows a message by its Date; without one it guesses, or the
+    team's mail server may hold the message back as malformed."""
+    requested()
+    before = datetime.now(UTC).replace(microsecond=0)
+    deliver(line)
+    after = datetime.now(UTC)
+    [email] = mail.mailbox.mails
+    assert before <= email["Date"].datetime <= after
 
 
 def test_a_wrong_mail_password_fails_the_email_with_why(
