@@ -188,8 +188,16 @@ def check_messages(prompts: Traversable) -> list[Problem]:
             path = ("messages", table, outcome)
             if reason := text_problem(located.get(path)):
                 problems.append(located.problem(path, f"{reason}: {what}, in words"))
-    if text_problem(located.get(("messages", "time_format"))):
+    time_format = located.get(("messages", "time_format"))
+    if text_problem(time_format):
         problems.append(located.problem(("messages", "time_format"), "is missing"))
+    elif "%Z" not in time_format:
+        problems.append(
+            located.problem(
+                ("messages", "time_format"),
+                "must say the time zone (%Z, GMT or BST): the hour the clocks go back comes twice",
+            )
+        )
     return problems
 
 

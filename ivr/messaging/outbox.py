@@ -265,7 +265,9 @@ def fields(box: Outbox, call: Call, request: CallbackRequest, link: str) -> dict
     return {
         "caller_number": as_dialled(call.caller),
         "reference": call.reference,
-        "time": box.wording.office_time(call.started_at),
+        # When they asked, not when the call began: the menus and a transfer that rang out can
+        # take minutes, and the team judges how long the caller has waited from this.
+        "time": box.wording.office_time(request.requested_at),
         "team_name": box.line.contact(request.team).name,
         "reason": box.wording.why_they_rang(call),
         "link": link,

@@ -123,7 +123,7 @@ def take(token: str) -> tuple[str, int] | str:
             taken_now=taken_now,
             number=as_dialled(call.caller),
             team=box.line.contact(wanted.team).name,
-            called_at=box.wording.office_time(call.started_at),
+            asked_at=box.wording.office_time(wanted.requested_at),
             taken_at=box.wording.office_time(wanted.taken_at) if wanted.taken_at else "",
             done_at=box.wording.office_time(done.at) if done else "",
             claimed_at=box.wording.office_time(claim.at) if claim else "",

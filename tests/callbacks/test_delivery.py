@@ -37,7 +37,7 @@ def test_the_text_and_the_email_arrive_with_the_request_and_nothing_the_caller_s
     body = email.get_content()
     for sent in (text.body, body):
         assert "please call back 07911 123456" in sent.lower()
-        assert "11:00 on Wednesday 25 November 2026" in sent
+        assert "11:00 GMT on Wednesday 25 November 2026" in sent
         assert "the children's services front door" in sent
         assert f"{PUBLIC}/callbacks/" in sent
         assert "Tommy" not in sent and "number 12" not in sent

@@ -56,7 +56,7 @@ def test_the_page_shows_the_number_to_dial_the_reference_the_time_and_why(
     page = answer.get_data(as_text=True)
     assert answer.status_code == 200
     assert 'href="tel:+447911123456"' in page and "07911 123456" in page
-    assert "11:00 on Wednesday 25 November 2026" in page
+    assert "11:00 GMT on Wednesday 25 November 2026" in page
     assert "they asked to speak to someone" in page
     assert "I&#39;m taking this call back" in page or "I'm taking this call back" in page
     assert answer.headers["Cache-Control"] == "no-store"
