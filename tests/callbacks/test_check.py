@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
-from click.testing import Result
+from click.testing import CliRunner, Result
 from flask import Flask
 
 from ivr.check import check
@@ -132,6 +132,18 @@ def test_a_time_without_its_zone_is_found(tmp_path: Path) -> None:
     """01:30 on the night the clocks go back is two moments: the zone tells them apart."""
     [problem] = check(None, prompts_with_messages(tmp_path, "%H:%M %Z on", "%H:%M on"))
     assert "messages.time_format: must say the time zone (%Z" in str(problem)
+
+
+def test_a_team_taking_call_backs_without_escalation_contacts_is_warned_of(
+    tmp_path: Path,
+) -> None:
+    """A request nobody takes then goes to no one else: worth saying, not a reason to fail."""
+    result = CliRunner().invoke(main, ["check", "--config", written(tmp_path, CHANNELS)])
+    assert result.exit_code == 0, result.output
+    [warning] = [line for line in result.output.splitlines() if line.startswith("warning:")]
+    assert "contacts.emergency_duty.callbacks: has no escalation contact" in warning
+    assert "within 15 minutes goes to no one else" in warning
+    assert "config and prompts: OK" in result.output
 
 
 def check_live(app: Flask) -> Result:
