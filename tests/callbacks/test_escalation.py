@@ -134,3 +134,28 @@ def test_escalation_contacts_the_line_cannot_send_to_are_not_promised(
     ask_for_call_back(app, failed_transfer(app), clock)
     [email] = messages(app)
     assert email.channel == "email" and "escalation" not in email.body
+
+
+def test_an_escalation_still_waiting_when_the_request_is_taken_is_never_sent(
+    line: Flask, requested: Callable[[], int], clock: Clock, twilio: FakeTwilio, mail: MailServer
+) -> None:
+    """The mail server is down when the escalation is due; someone takes the request meanwhile:
+    the duty manager must not later read that nobody has taken it."""
+    request_id = requested()
+    deliver(line)
+    mail.stop()
+    clock.now += timedelta(minutes=15)
+    deliver(line)
+    assert escalations(line) == [("sms", MANAGER_SMS, "sent"), ("email", MANAGER_EMAIL, "queued")]
+    clock.now += timedelta(minutes=1)
+    take(line.test_client(), links(line)[0], "Sam")
+    mail.start()
+    clock.now += timedelta(hours=1)
+    deliver(line)
+    assert [m["To"] for m in mail.mailbox.mails if m["To"] == MANAGER_EMAIL] == []
+    assert escalations(line) == [
+        ("sms", MANAGER_SMS, "sent"),
+        ("email", MANAGER_EMAIL, "not needed"),
+    ]
+    assert ("not needed", "taken by Sam before it was sent") in events(line)
+    assert request_row(line, request_id).taken_by == "Sam"
