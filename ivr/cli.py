@@ -370,12 +370,13 @@ def check(
         info = ctx.ensure_object(ScriptInfo)
         app = create_app() if info.create_app is line_app else info.load_app()
         problems: list[Any] = live_problems(app)
-        warnings = live_warnings(app)
+        warnings: list[Any] = live_warnings(app)
     else:
         from ivr.check import check as find_problems
+        from ivr.check import warnings as find_warnings
 
         prompts = prompt_file(PROMPTS_FILE, prompts_dir(prompts_directory))
-        problems, warnings = find_problems(config_file, prompts), []
+        problems, warnings = find_problems(config_file, prompts), find_warnings(config_file)
     for problem in problems:
         click.echo(str(problem))
     for warning in warnings:

@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from ivr import db, local_token_path, metrics
-from ivr.check import check
+from ivr.check import check, warnings
 from ivr.check.callbacks import live_callback_problems, worker_warnings
 from ivr.config import PROMPTS_FILE, prompt_file, prompts_dir
 from ivr.messaging.outbox import offers_call_backs
@@ -39,7 +39,12 @@ def live_problems(app: Flask) -> list[str]:
 
 def live_warnings(app: Flask) -> list[str]:
     """What callers would go without, though the line answers every call."""
-    return [*worker_warnings(app), *secret_key_warnings(app), *rotation_warnings(app)]
+    return [
+        *[str(warning) for warning in warnings(app.config.get("IVR_CONFIG"))],
+        *worker_warnings(app),
+        *secret_key_warnings(app),
+        *rotation_warnings(app),
+    ]
 
 
 def token_problems(app: Flask) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from importlib.resources.abc import Traversable
 
-from ivr.check.callbacks import check_messages
+from ivr.check.callbacks import check_messages, escalation_warnings
 from ivr.check.config import check_config
 from ivr.check.loading import load, load_config
 from ivr.check.located import Problem
@@ -17,7 +17,7 @@ from ivr.check.prompts import check_prompts
 from ivr.check.speech import check_speech
 from ivr.config import PROMPTS_FILE, prompt_file, speech_path
 
-__all__ = ["Problem", "check"]
+__all__ = ["Problem", "check", "warnings"]
 
 
 def check(
@@ -45,3 +45,10 @@ def check(
         problems += [speech] if isinstance(speech, Problem) else check_speech(speech)
     problems += check_messages(prompts_path)
     return problems
+
+
+def warnings(config_override: str | None = None) -> list[Problem]:
+    """What the config allows but a caller may go without: said, never failed on. None for a
+    config that cannot be read, whose problems `check` reports."""
+    config = load_config(config_override)
+    return [] if isinstance(config, list) else list(escalation_warnings(config))

@@ -29,7 +29,12 @@ from ivr.messaging import heartbeat
 from ivr.messaging.models import CHANNELS
 from ivr.messaging.outbox import NEVER_CALLS_BACK, offers_messages
 from ivr.messaging.senders import SMTP_PORTS
-from ivr.messaging.wording import ADVICE_PLACEHOLDERS, PLACEHOLDERS, messages_file
+from ivr.messaging.wording import (
+    ADVICE_PLACEHOLDERS,
+    CALLBACK_PLACEHOLDERS,
+    PLACEHOLDERS,
+    messages_file,
+)
 
 SETTINGS = ("sms_from", "email_from", "acknowledge_within_minutes", "worker_missing_after_seconds")
 CHANNEL_KEYS = (*CHANNELS, "escalate")
@@ -41,7 +46,8 @@ WORKER_MISSING_SECONDS = (30, 900)
 EMAIL = re.compile(r"[^@\s,;<>\"'()\[\]]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 # Each kind of message, its parts, and what it may be filled with.
 MESSAGE_KINDS = {
-    "callback": (("subject", *CHANNELS), PLACEHOLDERS),
+    "callback": (("subject", *CHANNELS), CALLBACK_PLACEHOLDERS),
+    "if_not_taken": (("escalates", "stays"), frozenset({"minutes"})),
     "escalation": (("subject", *CHANNELS), PLACEHOLDERS),
     "advice": (("sms",), ADVICE_PLACEHOLDERS),
 }
@@ -62,6 +68,28 @@ def check_callbacks(config: Located) -> Iterator[Problem]:
     used = channels_in_use(config.data)
     yield from check_sender(config, "sms_from", "sms" in used)
     yield from check_sender(config, "email_from", "email" in used)
+
+
+def escalation_warnings(config: Located) -> Iterator[Problem]:
+    """A team that takes call backs with no one to escalate to: a request nobody takes goes to no
+    one else, and only waits on the review dashboard. A warning, not a problem: a council may
+    mean it (the shipped example leaves the emergency duty service without), and the request's
+    messages promise no escalation then."""
+    minutes = config.get(("callbacks", "acknowledge_within_minutes"))
+    for team in channel_teams(config.data):
+        # For each address list written: whether it is the escalation contacts'.
+        escalates = {
+            path[-2] == "escalate"
+            for path, _channel, listed in addresses_at(config.data, team)
+            if isinstance(listed, list) and listed
+        }
+        if escalates == {False}:
+            yield config.problem(
+                ("contacts", team, "callbacks"),
+                f"has no escalation contact (escalate: sms or email): a request nobody takes "
+                f"within {minutes} minutes goes to no one else, and only waits at the top of the "
+                "review dashboard",
+            )
 
 
 def whole_number(
@@ -188,8 +216,16 @@ def check_messages(prompts: Traversable) -> list[Problem]:
             path = ("messages", table, outcome)
             if reason := text_problem(located.get(path)):
                 problems.append(located.problem(path, f"{reason}: {what}, in words"))
-    if text_problem(located.get(("messages", "time_format"))):
+    time_format = located.get(("messages", "time_format"))
+    if text_problem(time_format):
         problems.append(located.problem(("messages", "time_format"), "is missing"))
+    elif "%Z" not in time_format:
+        problems.append(
+            located.problem(
+                ("messages", "time_format"),
+                "must say the time zone (%Z, GMT or BST): the hour the clocks go back comes twice",
+            )
+        )
     return problems
 
 

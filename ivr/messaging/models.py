@@ -54,7 +54,8 @@ class OutboxMessage(Base):
     subject: Mapped[str] = mapped_column(String(200), default="")
     body: Mapped[str] = mapped_column(Text)
     # queued: waiting for a worker (again, after a failure that may pass); sending: claimed by a
-    # worker until claimed_until; sent; failed: refused for good, with why
+    # worker until claimed_until; sent; failed: refused for good, with why; not needed: someone
+    # had the request before it could go (ivr.messaging.worker.not_needed)
     status: Mapped[str] = mapped_column(String(16), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -83,7 +84,7 @@ class OutboxEvent(Base):
         ForeignKey("outbox_messages.id", ondelete="CASCADE")
     )
     at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # requested, queued, sent, retry, failed, taken, escalated
+    # requested, queued, sent, retry, failed, not needed, taken, escalated
     event: Mapped[str] = mapped_column(String(16))
     detail: Mapped[str] = mapped_column(String(500), default="")
 

@@ -262,14 +262,19 @@ def _each(by_channel: Mapping[str, list]) -> Iterator[tuple[str, str]]:
 def fields(box: Outbox, call: Call, request: CallbackRequest, link: str) -> dict[str, str]:
     """A message's facts, all from the call's record and the config."""
     config = box.line.config
+    minutes = str(config["callbacks"]["acknowledge_within_minutes"])
+    escalates = any(addresses(config, request.team, escalate=True).values())
     return {
         "caller_number": as_dialled(call.caller),
         "reference": call.reference,
-        "time": box.wording.office_time(call.started_at),
+        # When they asked, not when the call began: the menus and a transfer that rang out can
+        # take minutes, and the team judges how long the caller has waited from this.
+        "time": box.wording.office_time(request.requested_at),
         "team_name": box.line.contact(request.team).name,
         "reason": box.wording.why_they_rang(call),
         "link": link,
-        "minutes": str(config["callbacks"]["acknowledge_within_minutes"]),
+        "minutes": minutes,
+        "if_not_taken": box.wording.if_not_taken(escalates, minutes),
     }
 
 

@@ -46,6 +46,11 @@ CSP = (
 class TakeForm(FlaskForm):
     name = StringField("Your name (optional)", validators=[Length(max=100)])
 
+    class Meta:
+        # As long as the link itself: a page opened from the message and left while the team
+        # finishes another call must still take the request (the link expires after a day).
+        csrf_time_limit = int(tokens.VALID_FOR.total_seconds())
+
 
 @bp.after_request
 def private(response: Response) -> Response:
@@ -82,8 +87,9 @@ def take(token: str) -> tuple[str, int] | str:
     if message_id is None:
         abort(404)
     form = TakeForm()
-    if request.method == "POST" and not form.validate():
-        abort(400)
+    # Refused (the form's key lapsed or missing, a name too long): the page again, saying why,
+    # with a fresh key, so pressing the button again takes it; never a bare error page.
+    refused = request.method == "POST" and not form.validate()
     with db.session() as session:
         message = session.get(OutboxMessage, message_id)
         if message is None or message.request_id is None:
@@ -99,7 +105,7 @@ def take(token: str) -> tuple[str, int] | str:
         done = session.get(CallbackDone, call.id)
         claim = session.get(CallbackClaim, call.id)
         open_now = wanted.taken_at is None and done is None and claim is None
-        if open_now and request.method == "POST":
+        if open_now and request.method == "POST" and not refused:
             who = (form.name.data or "").strip() or message.address
             wanted.taken_at, wanted.taken_by, taken_now = now, who[:320], True
             event(session, call.id, now, "taken", request=wanted, message=message, detail=who)
@@ -113,9 +119,10 @@ def take(token: str) -> tuple[str, int] | str:
             )
         elif open_now:
             audit.write(session, now, message.address, "view_callback", reference=call.reference)
-        return render_template(
+        page = render_template(
             "callbacks/take.html",
             form=form,
+            refused=refused and open_now,
             call=call,
             wanted=wanted,
             done=done,
@@ -123,9 +130,10 @@ def take(token: str) -> tuple[str, int] | str:
             taken_now=taken_now,
             number=as_dialled(call.caller),
             team=box.line.contact(wanted.team).name,
-            called_at=box.wording.office_time(call.started_at),
+            asked_at=box.wording.office_time(wanted.requested_at),
             taken_at=box.wording.office_time(wanted.taken_at) if wanted.taken_at else "",
             done_at=box.wording.office_time(done.at) if done else "",
             claimed_at=box.wording.office_time(claim.at) if claim else "",
             reason=box.wording.why_they_rang(call),
         )
+        return page, 400 if refused and open_now else 200

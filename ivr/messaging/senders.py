@@ -11,7 +11,7 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import formatdate, make_msgid
 from urllib.parse import SplitResult, unquote, urlsplit
 
 import requests
@@ -85,6 +85,9 @@ def send_email(settings: Settings, to: str, subject: str, body: str) -> str:
     message["From"] = settings.email_from
     message["To"] = to
     message["Subject"] = subject
+    # When it was handed over, not queued: a mail client sorts and dates a message by this, and
+    # some mail servers refuse or mark as spam a message without it (RFC 5322 requires one).
+    message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = make_msgid(domain=settings.email_from.rpartition("@")[2] or None)
     message.set_content(body)
     try:

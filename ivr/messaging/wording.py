@@ -25,6 +25,8 @@ FILE_NAME = "messages.en-GB.yaml"
 PLACEHOLDERS = frozenset(
     {"service_name", "caller_number", "reference", "time", "team_name", "reason", "link", "minutes"}
 )
+# The call-back request's own: what happens if nobody takes it (Wording.if_not_taken).
+CALLBACK_PLACEHOLDERS = PLACEHOLDERS | {"if_not_taken"}
 # What an advice text to the caller may ask for: nothing about the caller.
 ADVICE_PLACEHOLDERS = frozenset({"service_name", "reference", "time", "outcome", "record"})
 
@@ -76,6 +78,11 @@ class Wording:
     def why_they_rang(self, call: Call) -> str:
         """Why the caller rang, in words: which referral is waiting, or else the outcome."""
         return self.reason(*rang_for(call.outcome, call.reason, call.transfer_reason))
+
+    def if_not_taken(self, escalates: bool, minutes: str) -> str:
+        """What happens to a request nobody takes: the message promises only what will."""
+        said = self.words["if_not_taken"]["escalates" if escalates else "stays"]
+        return str(said).format(minutes=minutes)
 
     def advice(self, outcome: str | None, reason: str | None) -> tuple[str, str] | None:
         """The advice in a sentence and what to record, or None for an outcome with no advice."""

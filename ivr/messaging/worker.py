@@ -31,9 +31,11 @@ from sqlalchemy.orm import Session
 from ivr import audit, db
 from ivr.logs import mask
 from ivr.messaging import escalation, heartbeat, senders, tokens
-from ivr.messaging.models import OutboxMessage
+from ivr.messaging.models import CallbackRequest, OutboxMessage
 from ivr.messaging.outbox import event, outbox
 from ivr.models import Call
+from ivr.review.claims import CallbackClaim
+from ivr.review.models import CallbackDone
 
 log = logging.getLogger(__name__)
 ACTOR = "ivr worker"
@@ -104,6 +106,9 @@ class Worker:
                 .with_for_update(skip_locked=True)
             )
             message = session.scalars(query).first()
+            while message is not None and (why := not_needed(session, message)):
+                set_aside(session, message, now, why)
+                message = session.scalars(query).first()
             if message is None:
                 return None
             if message.status == "sending":
@@ -222,6 +227,43 @@ class Worker:
         except Exception:
             log.exception("the call-back worker could not say it stopped; it will be missed")
         log.info("call-back worker %s stopped", self.name)
+
+
+def not_needed(session: Session, message: OutboxMessage) -> str | None:
+    """Why a request's message would now tell its reader something untrue, or None to send it.
+
+    Messages wait (a mail server down, a retry) while the request is handled: once someone has
+    it, an escalation's "NOBODY HAS TAKEN" is false, and a team member's first message only sends
+    them to a link that says someone else has it. The advice text is the caller's own record.
+    """
+    if message.request_id is None:
+        return None
+    call_id = message.call_id
+    wanted = session.get(CallbackRequest, message.request_id)
+    if wanted is not None and wanted.taken_at is not None:
+        return f"taken by {wanted.taken_by} before it was sent"
+    if session.get(CallbackClaim, call_id) is not None:
+        return "a supervisor was handling the request before it was sent"
+    if session.get(CallbackDone, call_id) is not None:
+        return "the request was marked done before it was sent"
+    return None
+
+
+def set_aside(session: Session, message: OutboxMessage, now: datetime, why: str) -> None:
+    """Never to be sent: kept on the call's record, saying why, as sent and failed ones are."""
+    message.status, message.claimed_until, message.last_error = "not needed", None, None
+    event(session, message.call_id, now, "not needed", message=message, detail=why)
+    call = session.get(Call, message.call_id)
+    audit.write(
+        session,
+        now,
+        ACTOR,
+        "callback_message_not_needed",
+        reference=call.reference if call else "",
+        purpose=message.purpose,
+        channel=message.channel,
+        to=recipient(message),
+    )
 
 
 def recipient(message: OutboxMessage) -> str:

@@ -51,7 +51,7 @@ def test_the_advice_text_goes_to_a_mobile_with_the_advice_and_what_to_record(
         reference = session.scalars(select(Call.reference)).one()
     assert text.body.startswith("Wokingham Children's Services information sharing line, call")
     assert f"Reference: {reference}." in text.body
-    assert "11:00 on Wednesday 25 November 2026" in text.body
+    assert "11:00 GMT on Wednesday 25 November 2026" in text.body
     assert "Don't share now: without a clear reason there is none to share." in text.body
     assert "Record that you decided not to share, and why." in text.body
     assert "07911" not in text.body and "123456" not in text.body.replace(reference, "")

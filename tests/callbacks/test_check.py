@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
-from click.testing import Result
+from click.testing import CliRunner, Result
 from flask import Flask
 
 from ivr.check import check
@@ -109,18 +109,41 @@ def test_a_team_with_texts_needs_a_number_to_send_them_from(tmp_path: Path) -> N
     assert "callbacks.sms_from: is missing: a team has sms call backs" in str(problem)
 
 
-def test_a_message_asking_for_what_a_record_does_not_hold_is_found(tmp_path: Path) -> None:
+def prompts_with_messages(tmp_path: Path, old: str, new: str) -> Path:
+    """A copy of the shipped prompts whose messages have `old` (its first time) written `new`."""
     prompts = tmp_path / "en-GB.yaml"
     prompts.write_text(DEFAULT_PROMPTS.read_text(encoding="utf-8"), encoding="utf-8")
     vocabulary = speech_path(DEFAULT_PROMPTS)
     speech_path(prompts).write_text(vocabulary.read_text(encoding="utf-8"), encoding="utf-8")
     words = (DEFAULT_PROMPTS.parent / FILE_NAME).read_text(encoding="utf-8")
-    (tmp_path / FILE_NAME).write_text(
-        words.replace("Why they rang: {reason}.", "They said: {what_they_said}.", 1),
-        encoding="utf-8",
+    (tmp_path / FILE_NAME).write_text(words.replace(old, new, 1), encoding="utf-8")
+    return prompts
+
+
+def test_a_message_asking_for_what_a_record_does_not_hold_is_found(tmp_path: Path) -> None:
+    prompts = prompts_with_messages(
+        tmp_path, "Why they rang: {reason}.", "They said: {what_they_said}."
     )
     [problem] = check(None, prompts)
     assert "messages.callback.sms: {what_they_said} is not known" in str(problem)
+
+
+def test_a_time_without_its_zone_is_found(tmp_path: Path) -> None:
+    """01:30 on the night the clocks go back is two moments: the zone tells them apart."""
+    [problem] = check(None, prompts_with_messages(tmp_path, "%H:%M %Z on", "%H:%M on"))
+    assert "messages.time_format: must say the time zone (%Z" in str(problem)
+
+
+def test_a_team_taking_call_backs_without_escalation_contacts_is_warned_of(
+    tmp_path: Path,
+) -> None:
+    """A request nobody takes then goes to no one else: worth saying, not a reason to fail."""
+    result = CliRunner().invoke(main, ["check", "--config", written(tmp_path, CHANNELS)])
+    assert result.exit_code == 0, result.output
+    [warning] = [line for line in result.output.splitlines() if line.startswith("warning:")]
+    assert "contacts.emergency_duty.callbacks: has no escalation contact" in warning
+    assert "within 15 minutes goes to no one else" in warning
+    assert "config and prompts: OK" in result.output
 
 
 def check_live(app: Flask) -> Result:

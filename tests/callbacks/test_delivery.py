@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 
@@ -37,7 +37,7 @@ def test_the_text_and_the_email_arrive_with_the_request_and_nothing_the_caller_s
     body = email.get_content()
     for sent in (text.body, body):
         assert "please call back 07911 123456" in sent.lower()
-        assert "11:00 on Wednesday 25 November 2026" in sent
+        assert "11:00 GMT on Wednesday 25 November 2026" in sent
         assert "the children's services front door" in sent
         assert f"{PUBLIC}/callbacks/" in sent
         assert "Tommy" not in sent and "number 12" not in sent
@@ -143,6 +143,19 @@ def test_the_mail_server_down_then_up_the_email_is_retried_and_sent_once(
     deliver(line)
     assert messages(line)[1].status == "sent"
     assert [m["To"] for m in mail.mailbox.mails].count(FRONT_DOOR_EMAIL) == 1
+
+
+def test_the_email_is_dated_when_it_was_sent(
+    line: Flask, requested: Callable[[], int], mail: MailServer
+) -> None:
+    """A mail client sorts and shows a message by its Date; without one it guesses, or the
+    team's mail server may hold the message back as malformed."""
+    requested()
+    before = datetime.now(UTC).replace(microsecond=0)
+    deliver(line)
+    after = datetime.now(UTC)
+    [email] = mail.mailbox.mails
+    assert before <= email["Date"].datetime <= after
 
 
 def test_a_wrong_mail_password_fails_the_email_with_why(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -12,6 +13,7 @@ from ivr import db
 from ivr.models import AuditEntry
 from ivr.review.models import CallbackDone
 from tests.callbacks.conftest import (
+    CHANNELS,
     EDS_SMS,
     MANAGER_EMAIL,
     MANAGER_SMS,
@@ -24,7 +26,7 @@ from tests.callbacks.conftest import (
 )
 from tests.callbacks.stand_ins import FakeTwilio, MailServer
 from tests.callbacks.test_page import links, take
-from tests.conftest import Clock
+from tests.conftest import AppFactory, Clock
 
 
 def escalations(app: Flask) -> list[tuple[str, str, str]]:
@@ -104,3 +106,56 @@ def test_a_team_without_escalation_contacts_is_still_marked_escalated(
     assert escalations(line) == []
     assert request_row(line, request_id).escalated_at == clock.now
     assert ("escalated", "no escalation contacts are configured for this team") in events(line)
+
+
+def test_the_request_promises_an_escalation_only_where_there_is_one(
+    line: Flask, clock: Clock
+) -> None:
+    """The front door has escalation contacts; in these settings the emergency duty service has
+    none, so its e-mail must not tell the team that someone else will be told."""
+    ask_for_call_back(line, failed_transfer(line), clock)
+    clock.now = clock.now.replace(hour=22)
+    ask_for_call_back(line, failed_transfer(line), clock)
+    front_door, eds = [m.body for m in messages(line) if m.channel == "email"]
+    assert "If nobody takes it within 15 minutes, it goes to the escalation contacts." in front_door
+    assert "escalation" not in eds
+    assert "it stays at the top of the review area's dashboard until it is marked done" in (
+        " ".join(eds.split())
+    )
+
+
+def test_escalation_contacts_the_line_cannot_send_to_are_not_promised(
+    make_app: AppFactory, clock: Clock, mail: MailServer
+) -> None:
+    """Texts only for the escalation, on a deployment with no Twilio account: none would go."""
+    settings = copy.deepcopy(CHANNELS)
+    settings["contacts"]["front_door"]["callbacks"]["escalate"] = {"sms": [MANAGER_SMS]}
+    app = make_app({"TWILIO_ACCOUNT_SID": None, "SMTP_URL": mail.url}, **settings)
+    ask_for_call_back(app, failed_transfer(app), clock)
+    [email] = messages(app)
+    assert email.channel == "email" and "escalation" not in email.body
+
+
+def test_an_escalation_still_waiting_when_the_request_is_taken_is_never_sent(
+    line: Flask, requested: Callable[[], int], clock: Clock, twilio: FakeTwilio, mail: MailServer
+) -> None:
+    """The mail server is down when the escalation is due; someone takes the request meanwhile:
+    the duty manager must not later read that nobody has taken it."""
+    request_id = requested()
+    deliver(line)
+    mail.stop()
+    clock.now += timedelta(minutes=15)
+    deliver(line)
+    assert escalations(line) == [("sms", MANAGER_SMS, "sent"), ("email", MANAGER_EMAIL, "queued")]
+    clock.now += timedelta(minutes=1)
+    take(line.test_client(), links(line)[0], "Sam")
+    mail.start()
+    clock.now += timedelta(hours=1)
+    deliver(line)
+    assert [m["To"] for m in mail.mailbox.mails if m["To"] == MANAGER_EMAIL] == []
+    assert escalations(line) == [
+        ("sms", MANAGER_SMS, "sent"),
+        ("email", MANAGER_EMAIL, "not needed"),
+    ]
+    assert ("not needed", "taken by Sam before it was sent") in events(line)
+    assert request_row(line, request_id).taken_by == "Sam"

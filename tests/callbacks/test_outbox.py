@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -21,6 +22,7 @@ from tests.callbacks.conftest import (
     failed_transfer,
     messages,
 )
+from tests.callbacks.test_page import links
 from tests.conftest import AppFactory, Clock
 
 
@@ -43,12 +45,35 @@ def test_the_message_says_who_to_call_which_call_when_and_why(
     text, mail = messages(line)
     for body in (text.body, mail.body):
         assert "07911 123456" in body
-        assert "11:00 on Wednesday 25 November 2026" in body
+        assert "11:00 GMT on Wednesday 25 November 2026" in body
         assert "they asked to speak to someone" in body
         assert f"{PUBLIC}/callbacks/" in body
     with line.app_context(), db.reading() as session:
         reference = session.scalars(select(Call.reference)).one()
     assert reference in text.body and reference in mail.subject
+
+
+@pytest.mark.parametrize(
+    ("asked", "said"),
+    [
+        (datetime(2026, 10, 25, 0, 30, tzinfo=UTC), "01:30 BST on Sunday 25 October 2026"),
+        (datetime(2026, 10, 25, 1, 30, tzinfo=UTC), "01:30 GMT on Sunday 25 October 2026"),
+    ],
+)
+def test_the_time_is_when_they_asked_in_uk_time_with_gmt_or_bst(
+    line: Flask, clock: Clock, asked: datetime, said: str
+) -> None:
+    """The night the clocks go back, 01:30 happens twice; and the menus and a transfer that
+    rang out take minutes, so the call's start is not when the caller asked."""
+    clock.now = asked - timedelta(minutes=2, seconds=40)
+    sid = failed_transfer(line)
+    clock.now = asked
+    ask_for_call_back(line, sid, clock)
+    for message in messages(line):
+        assert f"asked at {said}" in message.body or f"call back at {said}" in message.body
+        assert "01:27" not in message.body
+    page = line.test_client().get(links(line)[0]).get_data(as_text=True)
+    assert said in page and "01:27" not in page
 
 
 def test_a_repeated_webhook_queues_nothing_more(line: Flask, clock: Clock) -> None:

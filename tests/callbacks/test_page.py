@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import html
 import io
 import re
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from itsdangerous import TimestampSigner
 from sqlalchemy import select
 
 from ivr import db
@@ -56,7 +60,7 @@ def test_the_page_shows_the_number_to_dial_the_reference_the_time_and_why(
     page = answer.get_data(as_text=True)
     assert answer.status_code == 200
     assert 'href="tel:+447911123456"' in page and "07911 123456" in page
-    assert "11:00 on Wednesday 25 November 2026" in page
+    assert "11:00 GMT on Wednesday 25 November 2026" in page
     assert "they asked to speak to someone" in page
     assert "I&#39;m taking this call back" in page or "I'm taking this call back" in page
     assert answer.headers["Cache-Control"] == "no-store"
@@ -143,6 +147,42 @@ def test_taking_needs_the_forms_csrf_token(line: Flask, requested: Callable[[], 
     client.get(link)
     assert client.post(link, data={"name": "no token"}).status_code == 400
     assert request_row(line, request_id).taken_at is None
+
+
+def test_a_page_left_open_for_hours_still_takes_the_request(
+    line: Flask, requested: Callable[[], int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opened from the message, then left while the team finishes another call."""
+    request_id = requested()
+    client = line.test_client()
+    link = links(line)[0]
+    page = client.get(link).get_data(as_text=True)
+    later = int(time.time()) + 5 * 3600
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda _self: later)
+    answer = client.post(link, data={"csrf_token": csrf(page), "name": "Sam"})
+    assert answer.status_code == 200
+    assert "You have taken this call back" in answer.get_data(as_text=True)
+    assert request_row(line, request_id).taken_by == "Sam"
+
+
+def test_a_refused_form_shows_the_page_again_and_pressing_again_takes_it(
+    line: Flask, requested: Callable[[], int]
+) -> None:
+    """The form's key did not come back (the link opened in one app, the form sent from
+    another): the page says so in an error summary, and its button works."""
+    request_id = requested()
+    link = links(line)[0]
+    stale = csrf(line.test_client().get(link).get_data(as_text=True))
+    client = line.test_client()
+    answer = client.post(link, data={"csrf_token": stale, "name": "Sam"})
+    page = html.unescape(answer.get_data(as_text=True))
+    assert answer.status_code == 400
+    assert "There is a problem" in page
+    assert 'press "I\'m taking this call back" again' in page
+    assert "07911 123456" in page
+    assert request_row(line, request_id).taken_at is None
+    assert "You have taken this call back" in take(client, link, "Sam")
+    assert request_row(line, request_id).taken_by == "Sam"
 
 
 def test_with_the_config_unreadable_the_link_still_takes_the_request(

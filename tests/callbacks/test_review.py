@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from ivr import db
 from ivr.review import accounts
 from tests.callbacks.conftest import FRONT_DOOR_EMAIL, FRONT_DOOR_SMS, deliver, request_row
-from tests.callbacks.stand_ins import FakeTwilio
+from tests.callbacks.stand_ins import FakeTwilio, MailServer
 from tests.callbacks.test_page import audited, csrf, links, take
 from tests.conftest import CALLER, WEDNESDAY_11AM, Clock, PhoneCall
 from tests.review.conftest import PASSWORDS, login, post
@@ -220,6 +220,27 @@ def test_a_request_a_supervisor_is_handling_is_not_escalated_until_handed_back(
     assert post(client, f"/review/callbacks/{call_id}/release").status_code == 302
     deliver(supervised)
     assert request_row(supervised, request_id).escalated_at == clock.now
+
+
+def test_a_first_message_still_waiting_when_a_supervisor_takes_the_request_is_not_sent(
+    supervised: Flask, requested: Callable[[], int], clock: Clock, mail: MailServer
+) -> None:
+    """The e-mail to the team waits for the mail server; a supervisor takes the request and
+    rings the caller: the team is not sent to a link that only says someone else has it, and
+    the call's page says why the e-mail never went."""
+    request_id = requested()
+    mail.stop()
+    deliver(supervised)
+    client = sam(supervised)
+    call_id = request_row(supervised, request_id).call_id
+    assert post(client, f"/review/callbacks/{call_id}/claim").status_code == 302
+    mail.start()
+    clock.now += timedelta(minutes=2)
+    deliver(supervised)
+    assert mail.mailbox.mails == []
+    page = client.get(f"/review/calls/{call_id}").get_data(as_text=True)
+    assert "not needed" in page
+    assert "not needed: a supervisor was handling the request before it was sent" in page
 
 
 def test_the_dashboard_says_a_referral_is_waiting_as_the_request_did(
