@@ -14,6 +14,7 @@ from transitions import EventData
 
 from ivr import records
 from ivr.flow import INITIAL, KEY_TRIGGERS, REFERRALS, ROUTE_STARTS, STATES, State
+from ivr.hours import Contact
 from ivr.line import ADULT_TEAMS, Line, dialable
 from ivr.machine import DIAL_TRIGGERS, call_machine
 from ivr.messaging import heartbeat, outbox
@@ -93,6 +94,34 @@ class CallFlow:
     def tried_nspcc(self, _event: EventData | None = None) -> bool:
         return self.call.transfer_to == "nspcc"
 
+    def tried_duty(self, _event: EventData | None = None) -> bool:
+        return not self.tried_nspcc()
+
+    def nspcc_retry_offered(self, _event: EventData | None = None) -> bool:
+        """The NSPCC is offered only while it is open, a second time as the first."""
+        return self.tried_nspcc() and self.nspcc_open()
+
+    def team_now(self) -> Contact | None:
+        """Who answers now for what the failed transfer was for (the children's or the adult
+        duty team, or the NSPCC): whom the not-connected menu names, 1 dials and 2 asks for a
+        call back. The record keeps the team that was dialled."""
+        return self.line.on_call_for(self.call.transfer_to, self.call.transfer_reason, self.now)
+
+    def team_changed(self, _event: EventData | None = None) -> bool:
+        """The team tried went off duty while it rang (the office closed, or opened): the
+        caller must be sent to the one on duty now, not to a team gone until morning."""
+        team = self.team_now()
+        return team is not None and team.key != self.call.transfer_to
+
+    def team_unchanged(self, _event: EventData | None = None) -> bool:
+        return not self.team_changed()
+
+    def retry_offered(self, _event: EventData | None = None) -> bool:
+        """Whether "try again" is said, where 1 dials the same team again: not where the team
+        went off duty (1 is then said to put the caller through to the one on duty now), and
+        not for the NSPCC once it has closed."""
+        return self.team_unchanged() and (self.tried_duty() or self.nspcc_open())
+
     def referral_pending(self, _event: EventData | None = None) -> bool:
         """A referral transfer is what did not connect: the caller must hear it was not made.
 
@@ -105,10 +134,13 @@ class CallFlow:
         return self.call.transfer_reason == "adult_referral"
 
     def callback_offered(self, _event: EventData | None = None) -> bool:
-        """Only a duty team with a call-back channel, only to a number that can be rung, and
-        only while a worker runs to send the request."""
+        """Only a duty team with a call-back channel (the one on call now: a front door gone
+        until Monday keeps no promise), only to a number that can be rung, and only while a
+        worker runs to send the request."""
+        team = self.team_now()
         return (
-            outbox.can_call_back(self.line.config, self.call.transfer_to)
+            team is not None
+            and outbox.can_call_back(self.line.config, team.key)
             and dialable(self.call.caller)
             and self.worker_running()
         )

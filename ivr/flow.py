@@ -372,6 +372,14 @@ ADVICE: tuple[State, ...] = (
 )
 
 
+# What a failed transfer says first: the team tried and its number, or, where that team has gone
+# off duty while it rang (the office closed or opened), the team on call now instead and theirs.
+_NOT_CONNECTED = (
+    ("not_connected", "team_unchanged"),
+    ("not_connected_team_closed", "team_changed"),
+)
+
+
 def _declare() -> dict[str, State]:
     states: list[State] = [
         State(
@@ -474,21 +482,24 @@ def _declare() -> dict[str, State]:
             "not_connected",
             "not_connected",
             _say(
-                "not_connected",
+                *_NOT_CONNECTED,
                 ("referral_not_made", "referral_pending"),
                 ("other_options_nspcc", "nspcc_open"),
                 "other_options_police",
-                "not_connected_retry_key",
+                ("not_connected_retry_key", "retry_offered"),
+                ("not_connected_team_now_key", "team_changed"),
                 ("not_connected_duty_key", "tried_nspcc"),
                 ("not_connected_callback_key", "callback_offered"),
                 "not_connected_menu_key",
             ),
             _keys(
+                # 1 dials the team on call now for what the transfer was for; the NSPCC only
+                # while it is open (closed, 1 is not one of the choices: 2 is the duty team).
                 k1=(
-                    Route("transfer_nspcc", "tried_nspcc"),
+                    Route("transfer_nspcc", "nspcc_retry_offered"),
                     Route("adult_transfer", "adult_referral_pending"),
                     Route("referral_transfer", "referral_pending"),
-                    Route("transfer"),
+                    Route("transfer", "tried_duty"),
                 ),
                 k2=(Route("transfer", "tried_nspcc"), Route("callback", "callback_offered")),
                 k9="main_menu",
@@ -503,7 +514,7 @@ def _declare() -> dict[str, State]:
             "closing",
             "final",
             _say(
-                "not_connected",
+                *_NOT_CONNECTED,
                 ("referral_not_made", "referral_pending"),
                 ("other_options_nspcc", "nspcc_open"),
                 "other_options_police",
@@ -518,6 +529,36 @@ STATES: Mapping[str, State] = _declare()
 INITIAL = "main_menu"
 QUESTION_NAMES = tuple(q.name for q in QUESTIONS)
 WHISPERS: tuple[Whisper, ...] = ("referral", "adult_referral", "advice", "not_understood")
+
+
+# The roles Line.contact_for answers with whoever is on call at the moment asked.
+DUTY_ROLES: frozenset[str] = frozenset({"duty", "adult_duty"})
+# The transfers made to a contact by its own name (the NSPCC): the contact is the role.
+NAMED_CONTACTS: frozenset[str] = frozenset(
+    s.contact for s in STATES.values() if s.contact and s.contact not in DUTY_ROLES
+)
+# Which duty role each transfer reason is dialled for: one per reason, read off the transfers
+# above (an adult referral is for the adult duty team, every other reason for the children's).
+DUTY_ROLE_FOR: Mapping[str, str] = {
+    s.whisper: s.contact
+    for s in STATES.values()
+    if s.whisper is not None and s.contact in DUTY_ROLES
+}
+
+
+def transfer_role(transfer_to: str | None, transfer_reason: str | None) -> str | None:
+    """The role a transfer was dialled for, from what the record already holds.
+
+    The contact dialled cannot say it alone: out of hours the emergency duty service answers
+    for children and adults, and which team takes over at 9am depends on which it was
+    answering for. The transfer's reason, set with it, does; so a failed transfer's menu can
+    name the team on call now without another column or another query.
+    """
+    if transfer_to is None:
+        return None
+    if transfer_to in NAMED_CONTACTS:
+        return transfer_to
+    return DUTY_ROLE_FOR.get(transfer_reason or "", "duty")
 
 
 def question_predecessors() -> dict[str, list[str]]:

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import phonenumbers
 
 from ivr import hours, spoken_hours
+from ivr.flow import transfer_role
 from ivr.schedule import require_aware
 from ivr.speech import SpeechMatcher, matcher_for
 
@@ -125,6 +126,14 @@ class Line:
         if role == "adult_duty":
             return self.adult_duty_now(at)
         return self.contact(role)
+
+    def on_call_for(
+        self, transfer_to: str | None, transfer_reason: str | None, at: datetime
+    ) -> hours.Contact | None:
+        """Who answers at `at` for what a transfer was made for: the team it dialled, or the
+        one that took over when the office closed or opened while it rang."""
+        role = transfer_role(transfer_to, transfer_reason)
+        return None if role is None else self.contact_for(role, at)
 
     def adults_share_out_of_hours(self) -> bool:
         """Whether one team answers for children and adults out of hours: named once if so."""

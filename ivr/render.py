@@ -33,9 +33,14 @@ def words_for(flow: CallFlow) -> Words:
     words = Words(line, flow.now, reference=spell(call.reference))
     words.caller = call.caller  # read aloud only by the prompts that offer a call back
     if call.transfer_to:
+        # The team dialled, and the one to send the caller to now: they differ when the team
+        # dialled went off duty while it rang (the office closed or opened).
         contact = line.contact(call.transfer_to)
         words["transfer_name"] = contact.name
         words["transfer_number"] = words[f"{call.transfer_to}_number"]
+        team = flow.team_now() or contact
+        words["team_now_name"] = team.name
+        words["team_now_number"] = words[f"{team.key}_number"]
     return words
 
 

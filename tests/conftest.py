@@ -185,12 +185,27 @@ def prompt_pattern(template: str) -> re.Pattern[str]:
     return re.compile("^" + "".join(parts) + "$")
 
 
+class RingsUntil(ScriptedAnswerer):
+    """A caller whose transfer rings until `until` (past 5pm, say): the line hears how it went
+    at that moment, and the caller answers from then on."""
+
+    def __init__(self, entries: list[str], clock: Clock, until: datetime) -> None:
+        super().__init__(entries)
+        self.clock, self.until = clock, until
+
+    def dial(self, number: str) -> str:
+        self.clock.now = max(self.clock.now, self.until)
+        return super().dial(number)
+
+
 class PhoneCall:
     """One whole call played through the terminal phone's TwiML interpreter, over HTTP."""
 
-    def __init__(self, app: Flask, keys: list[str], caller: str = CALLER) -> None:
+    def __init__(
+        self, app: Flask, keys: list[str] | ScriptedAnswerer, caller: str = CALLER
+    ) -> None:
         self.app = app
-        answerer = ScriptedAnswerer(keys)
+        answerer = keys if isinstance(keys, ScriptedAnswerer) else ScriptedAnswerer(keys)
         phone = Phone(FlaskTransport(app), INCOMING, TOKEN, answerer, caller=caller)
         self.log: CallLog = phone.call()
         self.unused = answerer.remaining
@@ -281,11 +296,20 @@ def essence(record: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
-def call(app: Flask) -> Callable[..., PhoneCall]:
-    """Play a call: `call("2", "1", "", "h")`, each entry answering the next prompt."""
+def call(app: Flask, clock: Clock) -> Callable[..., PhoneCall]:
+    """Play a call: `call("2", "1", "", "h")`, each entry answering the next prompt; with
+    `rings_until`, its transfer rings until then (the clock moves there)."""
 
-    def play(*keys: str, caller: str = CALLER, on: Flask | None = None) -> PhoneCall:
-        played = PhoneCall(on or app, list(keys), caller)
+    def play(
+        *keys: str,
+        caller: str = CALLER,
+        on: Flask | None = None,
+        rings_until: datetime | None = None,
+    ) -> PhoneCall:
+        answerer = ScriptedAnswerer(list(keys))
+        if rings_until is not None:
+            answerer = RingsUntil(list(keys), clock, rings_until)
+        played = PhoneCall(on or app, answerer, caller)
         assert not any(e.kind == "error" for e in played.log.events), (
             f"the call hit an application error:\n{played.transcript}"
         )

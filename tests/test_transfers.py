@@ -180,3 +180,87 @@ def test_the_family_answer_is_recorded_when_an_earlier_advice_keeps_the_outcome(
         "referral",
         "not_first",
     )
+
+
+FRIDAY_BEFORE_FIVE = datetime(2026, 11, 27, 16, 59, 40, tzinfo=UTC)  # GMT: London time
+FRIDAY_AFTER_FIVE = datetime(2026, 11, 27, 17, 0, 5, tzinfo=UTC)
+THURSDAY_BEFORE_NINE = datetime(2026, 11, 26, 8, 59, 30, tzinfo=UTC)
+THURSDAY_NINE = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+WEDNESDAY_11AM_UTC = datetime(2026, 11, 25, 11, 0, tzinfo=UTC)
+SATURDAY_NIGHT = datetime(2026, 11, 28, 23, 0, tzinfo=UTC)
+THE_DUTY_SERVICE_ON_DUTY = "On duty now is the Berkshire emergency duty service, on 0, 1, 3, 4, 4."
+
+
+def test_a_referral_that_rings_past_five_sends_the_caller_to_the_duty_service(call, clock) -> None:
+    """Put through to the front door at 16:59:40, it rings out at 17:00:05: the caller is told
+    the front door has closed and to call the duty service, and 1 says and dials that."""
+    clock.now = FRIDAY_BEFORE_FIVE
+    played = call("1", "2", "", "no-answer", "1", "completed", rings_until=FRIDAY_AFTER_FIVE)
+    played.hears("not_connected_team_closed", "referral_not_made", "not_connected_team_now_key")
+    played.never_hears("not_connected").never_hears("not_connected_retry_key")
+    said = " ".join(played.said())
+    assert THE_DUTY_SERVICE_ON_DUTY in said, played.transcript
+    assert "Please call the Berkshire emergency duty service yourself" in said
+    assert "front door yourself" not in said
+    assert "Press 1 to be put through to the Berkshire emergency duty service." in said
+    assert played.dialled() == [(FRONT_DOOR, "no-answer"), (DUTY_SERVICE, "completed")]
+
+
+def test_the_record_keeps_the_team_that_did_not_answer_as_the_office_closed(call, clock) -> None:
+    clock.now = FRIDAY_BEFORE_FIVE
+    played = call("1", "2", "", "no-answer", "h", rings_until=FRIDAY_AFTER_FIVE)
+    played.hears("not_connected_team_closed")
+    assert (played.record["transfer_to"], played.record["transfer_status"]) == (
+        "front_door",
+        "no-answer",
+    )
+
+
+def test_a_referral_to_the_duty_service_that_rings_past_nine_names_the_front_door(
+    call, clock
+) -> None:
+    clock.now = THURSDAY_BEFORE_NINE
+    played = call("1", "2", "", "no-answer", "1", "completed", rings_until=THURSDAY_NINE)
+    played.hears("not_connected_team_closed", "referral_not_made", "not_connected_team_now_key")
+    said = " ".join(played.said())
+    assert "Please call the children's services front door yourself, on 0, 1, 1, 8." in said
+    assert "emergency duty service yourself" not in said
+    assert played.dialled() == [(DUTY_SERVICE, "no-answer"), (FRONT_DOOR, "completed")]
+
+
+def test_an_adult_referral_that_rings_past_nine_names_adult_social_care(call, clock) -> None:
+    """The duty service answers for children and adults out of hours: at 9am an adult's
+    referral passes to adult social care, not to the children's front door."""
+    clock.now = THURSDAY_BEFORE_NINE
+    played = call("1", "2", "2", "busy", "1", "completed", rings_until=THURSDAY_NINE)
+    played.hears("not_connected_team_closed", "referral_not_made")
+    said = " ".join(played.said())
+    assert "Please call Wokingham adult social care yourself, on 0, 1, 1, 8. 9, 7, 4." in said
+    assert "Press 1 to be put through to Wokingham adult social care." in said
+    assert played.dialled() == [(DUTY_SERVICE, "busy"), (ADULT_SOCIAL_CARE, "completed")]
+
+
+def test_every_transfer_is_retried_for_the_role_it_was_dialled_for(app, clock) -> None:
+    """What the record holds of a transfer (whom it dialled, why) says whom it was for, in and
+    out of office hours: the team on call now is worked out from it without another query."""
+    from ivr.flow import STATES, transfer_role
+
+    line = app.extensions["ivr.line"]
+    for moment in (WEDNESDAY_11AM_UTC, SATURDAY_NIGHT):
+        for state in STATES.values():
+            if state.contact:
+                dialled = line.contact_for(state.contact, moment).key
+                assert transfer_role(dialled, state.whisper) == state.contact, state.name
+
+
+def test_after_the_nspcc_closes_1_is_not_a_choice_and_2_puts_through_the_duty_service(
+    call, clock
+) -> None:
+    """The NSPCC rings out as it closes at 10pm: it is not offered again, the duty team is."""
+    clock.now = datetime(2026, 11, 25, 21, 59, tzinfo=UTC)
+    closes = datetime(2026, 11, 25, 22, 0, 5, tzinfo=UTC)
+    played = call("3", "2", "no-answer", "1", "2", "completed", rings_until=closes)
+    played.hears("not_connected", "not_connected_duty_key", "not_a_choice")
+    played.hears("connecting_out_of_hours")
+    played.never_hears("not_connected_retry_key").never_hears("other_options_nspcc")
+    assert played.dialled() == [(NSPCC, "no-answer"), (DUTY_SERVICE, "completed")]

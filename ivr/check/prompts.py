@@ -49,6 +49,8 @@ FIXED_PLACEHOLDERS = frozenset(
         "caller_number",
         "transfer_name",
         "transfer_number",
+        "team_now_name",
+        "team_now_number",
     }
 )
 DUTY_ROLES = (

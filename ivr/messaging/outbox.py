@@ -186,7 +186,9 @@ def request_callback(
 ) -> CallbackRequest | None:
     """Record the request and queue its messages; a repeated webhook finds the same request.
 
-    None, with nothing written, when the team the transfer was for cannot be asked.
+    The request goes to the team on call now for what the transfer was for, not to the one
+    dialled if it went off duty while it rang: a front door that closed at 5pm keeps no promise
+    until Monday. None, with nothing written, when that team cannot be asked.
     """
     found = session.scalars(
         select(CallbackRequest).where(CallbackRequest.call_id == call.id)
@@ -194,7 +196,8 @@ def request_callback(
     if found is not None:
         return found
     box = outbox()
-    team = call.transfer_to
+    on_call = box.line.on_call_for(call.transfer_to, call.transfer_reason, at)
+    team = on_call.key if on_call else None
     if team is None or not can_call_back(box.line.config, team):
         return None
     request = CallbackRequest(call_id=call.id, team=team, requested_at=at, link_base=link_base)

@@ -17,6 +17,8 @@ CALL_ONLY = {
     "caller_number": "[the caller's number]",
     "transfer_name": "[the team being called]",
     "transfer_number": "[that team's number]",
+    "team_now_name": "[the team on duty now for that call]",
+    "team_now_number": "[the number of the team on duty now]",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -11,10 +12,12 @@ from sqlalchemy import select
 from ivr import db
 from ivr.messaging.models import OutboxMessage
 from tests.callbacks.conftest import (
+    EDS_EMAIL,
     EDS_SMS,
     FRONT_DOOR_EMAIL,
     FRONT_DOOR_SMS,
     deliver,
+    events,
     messages,
 )
 from tests.callbacks.stand_ins import FakeTwilio, MailServer
@@ -51,6 +54,30 @@ def test_out_of_hours_the_request_goes_to_the_emergency_duty_service(
     worker_seen(line)
     call("0", "no-answer", "2", on=line).hears("callback_confirmed")
     assert [m.address for m in messages(line)][:1] == [EDS_SMS]
+
+
+def test_a_call_back_asked_for_after_the_front_door_closed_goes_to_the_duty_service(
+    line: Flask, call: Call, clock: Clock
+) -> None:
+    """A referral put through at 16:59:40 on a Friday rings out at 17:00:05: the front door has
+    gone until Monday, so the call back is asked of, sent to and escalated to the emergency
+    duty service (which has no escalation contacts here), never the front door's."""
+    clock.now = datetime(2026, 11, 27, 16, 59, 40, tzinfo=UTC)
+    worker_seen(line)
+    after_five = datetime(2026, 11, 27, 17, 0, 5, tzinfo=UTC)
+    played = call("1", "2", "", "no-answer", "2", on=line, rings_until=after_five)
+    played.hears("not_connected_team_closed", "not_connected_callback_key", "callback_confirmed")
+    said = " ".join(played.said())
+    assert "Press 2 to ask the Berkshire emergency duty service to call you back." in said
+    assert "I've sent your request to the Berkshire emergency duty service" in said
+    assert "keep trying 0, 1, 3, 4, 4. 3, 5, 1. 9, 9, 9," in said, played.transcript
+    assert [m.address for m in messages(line)] == [EDS_SMS, EDS_EMAIL]
+    assert played.record["transfer_to"] == "front_door"
+    clock.now = after_five + timedelta(minutes=16)
+    deliver(line)
+    assert [m.address for m in messages(line) if m.purpose == "escalation"] == []
+    assert ("requested", "emergency_duty") in events(line)
+    assert ("escalated", "no escalation contacts are configured for this team") in events(line)
 
 
 def test_no_call_back_offered_without_a_channel(make_app: AppFactory, call: Call) -> None:
