@@ -256,6 +256,30 @@ def queue(
     return count
 
 
+def queue_again(session: Session, call_id: int, at: datetime) -> int:
+    """A request's messages set aside while a supervisor had it, due again when they hand it
+    back: the team was told nothing and nobody has it now, so what each message says is true
+    again (the worker sets aside only while a request is in hand). How many are due again."""
+    found = session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.call_id == call_id,
+            OutboxMessage.request_id.is_not(None),
+            OutboxMessage.status == "not needed",
+        )
+    ).all()
+    for message in found:
+        message.status, message.due_at = "queued", at
+        event(
+            session,
+            call_id,
+            at,
+            "queued again",
+            message=message,
+            detail="the request was handed back before it was sent",
+        )
+    return len(found)
+
+
 def _each(by_channel: Mapping[str, list]) -> Iterator[tuple[str, str]]:
     for channel in CHANNELS:
         for address in by_channel.get(channel, []):

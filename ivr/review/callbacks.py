@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from ivr import audit, db
+from ivr.messaging import outbox
 from ivr.messaging.models import CallbackRequest
 from ivr.models import Call
 from ivr.review.blueprint import bp
@@ -165,6 +166,8 @@ def release(call_id: int) -> Response:
             audit.write(
                 session, at, current_user.username, "callback_released", reference=found.reference
             )
+            if session.get(CallbackDone, call_id) is None:
+                outbox.queue_again(session, call_id, at)
             flash(f"The call-back for call {found.reference} is back in the queue.", "success")
     return _back(call_id)
 

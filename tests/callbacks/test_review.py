@@ -222,12 +222,11 @@ def test_a_request_a_supervisor_is_handling_is_not_escalated_until_handed_back(
     assert request_row(supervised, request_id).escalated_at == clock.now
 
 
-def test_a_first_message_still_waiting_when_a_supervisor_takes_the_request_is_not_sent(
+def claimed_while_waiting(
     supervised: Flask, requested: Callable[[], int], clock: Clock, mail: MailServer
-) -> None:
-    """The e-mail to the team waits for the mail server; a supervisor takes the request and
-    rings the caller: the team is not sent to a link that only says someone else has it, and
-    the call's page says why the e-mail never went."""
+) -> tuple[FlaskClient, int]:
+    """The team's e-mail waits for a mail server that is down; a supervisor takes the request;
+    the mail server is back when the worker next tries: the supervisor's browser and the call."""
     request_id = requested()
     mail.stop()
     deliver(supervised)
@@ -237,10 +236,32 @@ def test_a_first_message_still_waiting_when_a_supervisor_takes_the_request_is_no
     mail.start()
     clock.now += timedelta(minutes=2)
     deliver(supervised)
+    return client, call_id
+
+
+def test_a_first_message_still_waiting_when_a_supervisor_takes_the_request_is_not_sent(
+    supervised: Flask, requested: Callable[[], int], clock: Clock, mail: MailServer
+) -> None:
+    """The supervisor rings the caller: the team is not sent to a link that only says someone
+    else has it, and the call's page says why the e-mail never went."""
+    client, call_id = claimed_while_waiting(supervised, requested, clock, mail)
     assert mail.mailbox.mails == []
     page = client.get(f"/review/calls/{call_id}").get_data(as_text=True)
-    assert "not needed" in page
     assert "not needed: a supervisor was handling the request before it was sent" in page
+
+
+def test_a_first_message_set_aside_for_a_supervisor_goes_when_they_hand_the_request_back(
+    supervised: Flask, requested: Callable[[], int], clock: Clock, mail: MailServer
+) -> None:
+    """The supervisor hands the request back before ringing the caller: the team, whose e-mail
+    was set aside for the supervisor, gets it now."""
+    client, call_id = claimed_while_waiting(supervised, requested, clock, mail)
+    assert mail.mailbox.mails == []
+    assert post(client, f"/review/callbacks/{call_id}/release").status_code == 302
+    deliver(supervised)
+    assert [m["To"] for m in mail.mailbox.mails] == [FRONT_DOOR_EMAIL]
+    page = client.get(f"/review/calls/{call_id}").get_data(as_text=True)
+    assert "queued again: the request was handed back before it was sent" in page
 
 
 def test_the_dashboard_says_a_referral_is_waiting_as_the_request_did(
