@@ -72,6 +72,13 @@ class CallFlow:
     def office_is_closed(self, _event: EventData | None = None) -> bool:
         return not self.office_is_open()
 
+    def office_closed_today(self, _event: EventData | None = None) -> bool:
+        return self.line.office_closed_today(self.now)
+
+    def usual_hours_today(self, _event: EventData | None = None) -> bool:
+        """Today the office keeps its weekly hours (a Saturday too: it keeps none)."""
+        return not self.office_closed_today()
+
     def adults_same_team(self, _event: EventData | None = None) -> bool:
         """Whether the team on call for adults now is the children's one (out of hours)."""
         return self.line.adult_duty_now(self.now).key == self.line.duty_now(self.now).key

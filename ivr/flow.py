@@ -397,9 +397,15 @@ def _declare() -> dict[str, State]:
             "contacts",
             "menu",
             _say(
-                "contacts_front_door",
-                "contacts_out_of_hours",
-                "contacts_adults",
+                # On a weekday it does not keep (a bank holiday, a closed date): closed today,
+                # and who answers today instead.
+                ("contacts_front_door", "usual_hours_today"),
+                ("contacts_front_door_closed_today", "office_closed_today"),
+                ("contacts_out_of_hours", "usual_hours_today"),
+                ("contacts_out_of_hours_closed_today", "office_closed_today"),
+                ("contacts_adults", "usual_hours_today"),
+                ("contacts_adults_closed_today", "office_closed_today"),
+                ("contacts_adults_out_of_hours", "adults_apart_out_of_hours"),
                 "contacts_police",
                 ("contacts_nspcc_open", "nspcc_open"),
                 ("contacts_nspcc_closed", "nspcc_closed"),

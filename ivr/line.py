@@ -12,7 +12,7 @@ import phonenumbers
 
 from ivr import hours, spoken_hours
 from ivr.flow import transfer_role
-from ivr.schedule import require_aware
+from ivr.schedule import Schedule, require_aware
 from ivr.speech import SpeechMatcher, matcher_for
 
 Clock = Callable[[], datetime]
@@ -159,10 +159,18 @@ class Line:
         schedule = self.fixed(("schedule", key), lambda: hours.contact_schedule(self.config, key))
         return schedule is None or schedule.is_open(require_aware(at))
 
+    def office_schedule(self) -> Schedule:
+        return self.fixed(("schedule", None), lambda: hours.office_schedule(self.config))
+
     def office_open(self, at: datetime) -> bool:
-        return self.fixed(("schedule", None), lambda: hours.office_schedule(self.config)).is_open(
-            at
-        )
+        return self.office_schedule().is_open(at)
+
+    def office_closed_today(self, at: datetime) -> bool:
+        """Whether today is a day of the week the office keeps hours on, but not today (a bank
+        holiday or a closed date): the weekly hours alone would tell a caller it is open."""
+        schedule = self.office_schedule()
+        today = require_aware(at).astimezone(schedule.timezone).date()
+        return bool(schedule.weekly[today.weekday()]) and schedule.is_closed_day(today)
 
     def hints(self, step: str) -> str:
         """Phrases for Twilio's speech recogniser: this step's own vocabulary, no other's."""

@@ -39,17 +39,29 @@ def safe_guidance(line: Line) -> VoiceResponse:
 
 
 def guidance(line: Line) -> VoiceResponse:
-    """The 999 message, a transfer to whoever is on duty now, and the number if that fails."""
+    """The 999 message, a transfer to whoever is on duty now, and the number if that fails;
+    when that is the office team, also who answers once it closes, as the transfer may ring on
+    past closing and leave the caller with the number of a team gone home."""
     now = line.clock()
     duty = line.duty_now(now)
+    closes = line.office_schedule().closes_at(now)
+    takes_over = closes is not None and duty.key != line.config["duty"]["out_of_hours"]
     words = Words(line, now, transfer_name=duty.name)
     words["transfer_number"] = words["duty_number"]
+    if closes is not None:
+        words["closes_at"] = spoken_hours.describe_time(closes, line.prompts["hours"])
     response = VoiceResponse()
     say(response, line, line.sentence("safe_guidance").format_map(words))
     response.dial(duty.number, timeout=line.config["menus"]["transfer_timeout_seconds"])
     # The Dial has no action (no database to report to), so these follow whether or not the
     # caller was put through: they must make sense both ways.
-    for key in ("safe_if_not_connected", "other_options_police", "goodbye"):
+    keys = [
+        "safe_if_not_connected",
+        *(["safe_out_of_hours_from"] if takes_over else []),
+        "other_options_police",
+        "goodbye",
+    ]
+    for key in keys:
         say(response, line, line.sentence(key).format_map(words))
     response.hangup()
     return response

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -98,6 +98,21 @@ class Schedule:
             return False
         minute = local.hour * 60 + local.minute  # boundaries are whole minutes, so this is exact
         return any(start <= minute < end for start, end in self.weekly[local.weekday()])
+
+    def closes_at(self, at: datetime) -> int | None:
+        """When the open range `at` falls in ends, in minutes after local midnight: the moment
+        the out-of-hours team takes over. None when closed at `at`, or when the hours run on
+        past midnight into the next day's (no closing today to give)."""
+        if not self.is_open(at):
+            return None
+        local = require_aware(at).astimezone(UTC).astimezone(self.timezone)
+        minute = local.hour * 60 + local.minute
+        end = next(end for start, end in self.weekly[local.weekday()] if start <= minute < end)
+        tomorrow = local.date() + timedelta(days=1)
+        runs_on = end == MINUTES_PER_DAY and not self.is_closed_day(tomorrow)
+        if runs_on and any(start == 0 for start, _ in self.weekly[tomorrow.weekday()]):
+            return None
+        return end
 
     def is_closed_day(self, day: date) -> bool:
         """Whether `day` is a bank holiday in this schedule's calendar or a closed date."""

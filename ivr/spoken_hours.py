@@ -118,13 +118,13 @@ def _say_days(first: int, last: int, words: Mapping[str, Any]) -> str:
 def _say_ranges(ranges: DayRanges, words: Mapping[str, Any]) -> str:
     """A day's ranges, e.g. "8am to midday and 1pm to 5pm"."""
     spans = [
-        words["time_span"].format(start=_say_time(start, words), end=_say_time(end, words))
+        words["time_span"].format(start=describe_time(start, words), end=describe_time(end, words))
         for start, end in ranges
     ]
     return _join(spans, words)
 
 
-def _say_time(minutes: int, words: Mapping[str, Any]) -> str:
+def describe_time(minutes: int, words: Mapping[str, Any]) -> str:
     """A time of day as spoken, e.g. "9am", "12:30pm", "midday", "midnight"."""
     time_words = words["time"]
     if minutes in (0, MINUTES_PER_DAY):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +15,13 @@ from werkzeug.test import TestResponse
 from ivr.cli import main
 from ivr.config import load_prompts
 from ivr.line import speak_number
-from tests.conftest import AppFactory, prompt_pattern, signed_post
+from tests.conftest import AppFactory, Clock, prompt_pattern, signed_post
 from tests.servers import free_port
 
 # The shipped defaults' duty team at the fixtures' Wednesday 11:00: the front door.
 FRONT_DOOR = "+441189088002"
+# Theirs out of office hours.
+OUT_OF_HOURS = "+441344351999"
 # Adult social care's, in the shipped config; also another valid number, to tell the config the
 # line last knew.
 ADULTS = "+441189746800"
@@ -98,8 +101,48 @@ def test_healthz_keeps_a_worker_with_an_unreadable_config_in_service_and_says_so
     assert make_app().test_client().get("/healthz").json["config"] == "ok"
 
 
+def test_the_fallback_just_before_closing_also_names_who_answers_after_it(
+    make_app: AppFactory, clock: Clock
+) -> None:
+    """A transfer to the front door at 16:59:50 may ring on past 5pm: the caller who was not
+    put through is also told who answers from then, and on what number."""
+    clock.now = datetime(2026, 11, 25, 16, 59, 50, tzinfo=UTC)
+    app = make_app()
+    heard = heard_from_the_fallback(app)
+    assert (
+        "If you weren't put through, the children's services front door is on"
+        f" {speak_number(FRONT_DOOR)}. From 5pm today, the Berkshire emergency duty service"
+        f" answers instead, for what can't wait, on {speak_number(OUT_OF_HOURS)}."
+    ) in heard
+
+    clock.now = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)
+    heard = heard_from_the_fallback(app)
+    assert "answers instead" not in heard
+    assert f"the Berkshire emergency duty service is on {speak_number(OUT_OF_HOURS)}." in heard
+
+
+def test_the_fallback_names_no_closing_time_for_hours_that_run_on_past_midnight(
+    make_app: AppFactory, clock: Clock
+) -> None:
+    """An office open round the clock on weekdays closes at midnight on Friday, not before."""
+    weekdays = ("monday", "tuesday", "wednesday", "thursday", "friday")
+    app = make_app(office_hours={"weekly": {day: ["00:00-24:00"] for day in weekdays}})
+    clock.now = datetime(2026, 11, 25, 23, 59, tzinfo=UTC)
+    assert "answers instead" not in heard_from_the_fallback(app)
+    clock.now = datetime(2026, 11, 27, 23, 59, tzinfo=UTC)
+    assert "From midnight today, the Berkshire emergency duty service answers instead" in (
+        heard_from_the_fallback(app)
+    )
+
+
+def heard_from_the_fallback(app: Flask) -> str:
+    response = app.test_client().post("/voice/fallback", data={"CallSid": "CAfallback"})
+    assert response.status_code == 200
+    root = ET.fromstring(response.get_data(as_text=True))
+    return " ".join(" ".join("".join(say.itertext()).split()) for say in root.iter("Say"))
+
+
 # The static fallback: a TwiML Bin that Twilio serves itself when the server cannot answer at all.
-OUT_OF_HOURS = "+441344351999"
 ADULTS_NIGHT = "+441189000111"  # a number of a council's own, for a team of its own
 COUNCIL = {
     "office_hours": {"weekly": {day: ["08:30-16:30"] for day in ("monday", "tuesday")}},

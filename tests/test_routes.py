@@ -491,6 +491,48 @@ def test_the_contacts_menu_reads_every_team_whatever_the_time(call, clock) -> No
         assert "0, 1, 1, 8. 9, 7, 4. 6, 8, 0, 0" in heard
 
 
+def test_the_contacts_menu_says_the_office_is_closed_on_a_closed_date_or_bank_holiday(
+    make_app, clock
+) -> None:
+    """A weekday the office would keep its hours, but does not: the caller is told so, and who
+    answers today, not just the hours it keeps on other Thursdays."""
+    app = make_app(office_hours={"closed_dates": ["2026-12-24"]})
+    # Thursday 24 December, a closed date; Monday 31 August, the summer bank holiday.
+    for closed_day in (datetime(2026, 12, 24, 11, 0), datetime(2026, 8, 31, 10, 0)):
+        clock.now = closed_day.replace(tzinfo=UTC)
+        heard = PhoneCall(app, ["3", "h"]).log.heard()
+        assert (
+            "the children's services front door: Monday to Friday 9am to 5pm, on"
+            " 0, 1, 1, 8. 9, 0, 8. 8, 0, 0, 2. It's closed today."
+        ) in heard
+        assert (
+            "Today, and at all other times, including bank holidays, the Berkshire emergency duty"
+            " service, for what can't wait, on 0, 1, 3, 4, 4. 3, 5, 1. 9, 9, 9."
+        ) in heard
+        assert "on 0, 1, 1, 8. 9, 7, 4. 6, 8, 0, 0. It's closed today too." in heard
+
+    for usual_day in (WEDNESDAY_11AM, SATURDAY_NOON):
+        clock.now = usual_day
+        heard = PhoneCall(app, ["3", "h"]).log.heard()
+        assert "closed today" not in heard and "Today, and" not in heard
+
+
+def test_the_contacts_menu_names_the_adults_own_out_of_hours_team(make_app, clock) -> None:
+    night_team = {"name": "the adults' night team", "number": "+441189000111"}
+    apart = make_app(
+        duty={"adults_out_of_hours": "adults_at_night"},
+        contacts={"adults_at_night": night_team},
+    )
+    clock.now = datetime(2026, 11, 25, 20, 0, tzinfo=UTC)
+    heard = PhoneCall(apart, ["3", "h"]).log.heard()
+    assert (
+        "For adults, when it's closed, the adults' night team, for what can't wait,"
+        " on 0, 1, 1, 8. 9, 0, 0. 0, 1, 1, 1."
+    ) in heard
+    shared = PhoneCall(make_app(), ["3", "h"]).log.heard()
+    assert "For adults, when it's closed" not in shared
+
+
 def test_the_line_closes_the_record_at_its_goodbye_even_without_a_status_callback(
     client, app
 ) -> None:

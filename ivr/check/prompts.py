@@ -22,6 +22,7 @@ SPOKEN_ELSEWHERE: Mapping[str, str] = {
     "not_a_choice": "the notice after a key that is not a choice",
     "safe_guidance": "the safe guidance answer given when the line fails",
     "safe_if_not_connected": "the safe guidance answer given when the line fails",
+    "safe_out_of_hours_from": "the safe guidance answer given when the line fails",
     "other_options_police": "the safe guidance answer given when the line fails",
     "goodbye": "the safe guidance answer given when the line fails",
     **{
@@ -44,6 +45,7 @@ FIXED_PLACEHOLDERS = frozenset(
         "service_name",
         "office_hours",
         "closed_days",
+        "closes_at",
         "nspcc_hours",
         "reference",
         "caller_number",
