@@ -185,6 +185,11 @@ class CallFlow:
             raise RuntimeError("a call's flow needs the call loaded from the database")
         return found
 
+    def adults_apart_out_of_hours(self, _event: EventData | None = None) -> bool:
+        """Whether adults at risk have an out-of-hours team of their own, which the contacts
+        menu then names beside the children's."""
+        return not self.line.adults_share_out_of_hours()
+
     def came_from(self, question: str) -> bool:
         """Whether the question before this one was `question`: where "9" goes back to."""
         trail = self.call.trail

@@ -16,7 +16,7 @@ from ivr import create_app
 from ivr.callflow import CallFlow
 from ivr.config import load_config, load_prompts, merge
 from ivr.flow import INITIAL, STATES
-from ivr.line import Line
+from ivr.line import ADULT_TEAMS, Line
 from ivr.messaging import heartbeat
 from ivr.models import Base, Call
 
@@ -194,3 +194,24 @@ def test_the_999_guidance_is_at_most_two_key_presses_from_the_start(
     for _press in range(2):
         frontier = [advance(session, line, at, (k, None)) for at in frontier for k in "123"]
     assert any(at[0] == "emergency_999" for at in frontier)
+
+
+def test_every_condition_the_flow_names_is_one_a_call_can_answer() -> None:
+    """A sentence or a route whose condition the call cannot answer fails its prompt's webhook,
+    and the caller gets the safe guidance instead of the menu: found here, not on a call."""
+    named = {
+        when
+        for state in STATES.values()
+        for when in [
+            *(say.when for say in state.says),
+            *(route.when for routes in state.keys.values() for route in routes),
+        ]
+        if when is not None
+    }
+    unknown = [when for when in sorted(named) if not callable(getattr(CallFlow, when, None))]
+    assert [when for when in unknown if not _answered_by_name(when)] == []
+
+
+def _answered_by_name(when: str) -> bool:
+    """Conditions CallFlow makes from their names (`answered_last_<question>`, the adult teams)."""
+    return when in ADULT_TEAMS or when.startswith(("answered_last_", "came_from_"))
