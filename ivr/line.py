@@ -135,6 +135,18 @@ class Line:
         role = transfer_role(transfer_to, transfer_reason)
         return None if role is None else self.contact_for(role, at)
 
+    def relief_for(self, role: str | None, team: str) -> str | None:
+        """The team that takes over from `team` for a duty role when it goes off duty (the
+        emergency duty service from the front door, and back), or None where no other does."""
+        if role not in ("duty", "adult_duty"):
+            return None
+        adults = role == "adult_duty"
+        shifts = [hours.duty_key(self.config, shift, adults=adults) for shift in (True, False)]
+        if team not in shifts:
+            return None
+        other = shifts[1 - shifts.index(team)]
+        return None if other == team else other
+
     def adults_share_out_of_hours(self) -> bool:
         """Whether one team answers for children and adults out of hours: named once if so."""
         duty = self.config["duty"]

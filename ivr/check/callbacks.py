@@ -32,6 +32,7 @@ from ivr.messaging.senders import SMTP_PORTS
 from ivr.messaging.wording import (
     ADVICE_PLACEHOLDERS,
     CALLBACK_PLACEHOLDERS,
+    IF_NOT_TAKEN_PLACEHOLDERS,
     PLACEHOLDERS,
     messages_file,
 )
@@ -47,8 +48,12 @@ EMAIL = re.compile(r"[^@\s,;<>\"'()\[\]]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za
 # Each kind of message, its parts, and what it may be filled with.
 MESSAGE_KINDS = {
     "callback": (("subject", *CHANNELS), CALLBACK_PLACEHOLDERS),
-    "if_not_taken": (("escalates", "stays"), frozenset({"minutes"})),
+    "if_not_taken": (
+        ("escalates", "stays", "escalates_and_hands_over", "hands_over"),
+        IF_NOT_TAKEN_PLACEHOLDERS,
+    ),
     "escalation": (("subject", *CHANNELS), PLACEHOLDERS),
+    "handover": (("subject", *CHANNELS), PLACEHOLDERS),
     "advice": (("sms",), ADVICE_PLACEHOLDERS),
 }
 
@@ -84,12 +89,36 @@ def escalation_warnings(config: Located) -> Iterator[Problem]:
             if isinstance(listed, list) and listed
         }
         if escalates == {False}:
+            relief = sorted(str(other) for other in reliefs(config.data, team))
+            then = (
+                f"until the team goes off duty, when it goes to {' or '.join(relief)}"
+                if relief
+                else "and only waits at the top of the review dashboard"
+            )
             yield config.problem(
                 ("contacts", team, "callbacks"),
                 f"has no escalation contact (escalate: sms or email): a request nobody takes "
-                f"within {minutes} minutes goes to no one else, and only waits at the top of the "
-                "review dashboard",
+                f"within {minutes} minutes goes to no one else {then}",
             )
+
+
+def reliefs(config: Mapping[str, Any], team: Any) -> set[Any]:
+    """The teams taking over from `team` when it goes off duty that take call backs: a request
+    still not taken is handed over to them (ivr.messaging.handover)."""
+    duty = config.get("duty")
+    if not isinstance(duty, Mapping):
+        return set()
+    shifts = [
+        (duty.get(f"{who}in_hours"), duty.get(f"{who}out_of_hours")) for who in ("", "adults_")
+    ]
+    takes_call_backs = set(channel_teams(config))
+    return {
+        other
+        for pair in shifts
+        if team in pair
+        for other in pair
+        if other != team and other in takes_call_backs
+    }
 
 
 def whole_number(

@@ -23,9 +23,9 @@ ACTOR = "ivr worker"
 BATCH = 50
 
 
-def waiting_too_long(now: datetime) -> ColumnElement[bool]:
-    """Nobody has it (not taken from a link, nor handled or done in the review area), not yet
-    escalated, and older than the time allowed.
+def unattended_after(now: datetime) -> ColumnElement[bool]:
+    """Nobody has it (not taken from a link, nor handled or done in the review area), and it is
+    older than the time allowed: due an escalation, and a handover (ivr.messaging.handover).
 
     A supervisor's "I'm handling this" counts as a take: the escalation tells the duty manager
     nobody has taken the call back, which would then be untrue. One handed back to the queue
@@ -36,11 +36,14 @@ def waiting_too_long(now: datetime) -> ColumnElement[bool]:
     claimed = exists().where(CallbackClaim.call_id == CallbackRequest.call_id)
     return and_(
         CallbackRequest.taken_at.is_(None),
-        CallbackRequest.escalated_at.is_(None),
         CallbackRequest.requested_at <= now - timedelta(minutes=minutes),
         not_(done),
         not_(claimed),
     )
+
+
+def waiting_too_long(now: datetime) -> ColumnElement[bool]:
+    return and_(unattended_after(now), CallbackRequest.escalated_at.is_(None))
 
 
 def any_overdue(session: Session, now: datetime) -> bool:

@@ -30,6 +30,8 @@ class CallbackRequest(Base):
     taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     taken_by: Mapped[str | None] = mapped_column(String(320))
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # Sent, still not taken, to the duty team that came on after `team` (ivr.messaging.handover).
+    handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     messages: Mapped[list[OutboxMessage]] = relationship(
         back_populates="request", order_by="OutboxMessage.id"

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from ivr import audit
 from ivr.config import prompts_dir
+from ivr.flow import transfer_role
 from ivr.known import known_line
 from ivr.line import Clock, Line
 from ivr.messaging import tokens
@@ -291,6 +292,7 @@ def fields(box: Outbox, call: Call, request: CallbackRequest, link: str) -> dict
     config = box.line.config
     minutes = str(config["callbacks"]["acknowledge_within_minutes"])
     escalates = any(addresses(config, request.team, escalate=True).values())
+    relief = relief_name(box.line, call, request)
     return {
         "caller_number": as_dialled(call.caller),
         "reference": call.reference,
@@ -301,8 +303,18 @@ def fields(box: Outbox, call: Call, request: CallbackRequest, link: str) -> dict
         "reason": box.wording.why_they_rang(call),
         "link": link,
         "minutes": minutes,
-        "if_not_taken": box.wording.if_not_taken(escalates, minutes),
+        "if_not_taken": box.wording.if_not_taken(escalates, minutes, relief),
     }
+
+
+def relief_name(line: Line, call: Call, request: CallbackRequest) -> str | None:
+    """Who the request will be handed over to if its team goes off duty with it not taken: the
+    request's own e-mail promises it only where it will happen."""
+    role = transfer_role(call.transfer_to, call.transfer_reason)
+    team = line.relief_for(role, request.team)
+    if team is None or not can_call_back(line.config, team):
+        return None
+    return line.contact(team).name
 
 
 def event(

@@ -25,8 +25,10 @@ FILE_NAME = "messages.en-GB.yaml"
 PLACEHOLDERS = frozenset(
     {"service_name", "caller_number", "reference", "time", "team_name", "reason", "link", "minutes"}
 )
-# The call-back request's own: what happens if nobody takes it (Wording.if_not_taken).
+# The call-back request's own: what happens if nobody takes it (Wording.if_not_taken), and the
+# team on duty by then that is sent it too where the team asked will have gone off duty.
 CALLBACK_PLACEHOLDERS = PLACEHOLDERS | {"if_not_taken"}
+IF_NOT_TAKEN_PLACEHOLDERS = frozenset({"minutes", "next_team_name"})
 # What an advice text to the caller may ask for: nothing about the caller.
 ADVICE_PLACEHOLDERS = frozenset({"service_name", "reference", "time", "outcome", "record"})
 
@@ -79,10 +81,15 @@ class Wording:
         """Why the caller rang, in words: which referral is waiting, or else the outcome."""
         return self.reason(*rang_for(call.outcome, call.reason, call.transfer_reason))
 
-    def if_not_taken(self, escalates: bool, minutes: str) -> str:
-        """What happens to a request nobody takes: the message promises only what will."""
-        said = self.words["if_not_taken"]["escalates" if escalates else "stays"]
-        return str(said).format(minutes=minutes)
+    def if_not_taken(self, escalates: bool, minutes: str, next_team_name: str | None) -> str:
+        """What happens to a request nobody takes: the message promises only what will, and
+        names the team that will be on duty by then where it will be sent the request too."""
+        words = self.words["if_not_taken"]
+        if next_team_name is None:
+            said = words["escalates" if escalates else "stays"]
+        else:
+            said = words["escalates_and_hands_over" if escalates else "hands_over"]
+        return str(said).format(minutes=minutes, next_team_name=next_team_name)
 
     def advice(self, outcome: str | None, reason: str | None) -> tuple[str, str] | None:
         """The advice in a sentence and what to record, or None for an outcome with no advice."""

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from ivr import audit, db
 from ivr.logs import mask
-from ivr.messaging import escalation, heartbeat, senders, tokens
+from ivr.messaging import escalation, handover, heartbeat, senders, tokens
 from ivr.messaging.models import CallbackRequest, OutboxMessage
 from ivr.messaging.outbox import event, outbox
 from ivr.models import Call
@@ -164,11 +164,18 @@ class Worker:
         return True
 
     def escalate_due(self) -> int:
+        """Escalate what waited too long, then hand over what waits on a team gone off duty:
+        one request can be due both at once (asked at 16:55, overdue at 17:10)."""
         with db.session() as session:
             now = self.now()
-            return sum(
+            escalated = sum(
                 escalation.escalate(session, request, now)
                 for request in escalation.overdue(session, now)
+            )
+        with db.session() as session:
+            now = self.now()
+            return escalated + sum(
+                handover.hand_over(session, request, now) for request in handover.due(session, now)
             )
 
     def idle(self) -> bool:
@@ -177,7 +184,8 @@ class Worker:
         with db.reading() as session:
             now = self.now()
             waiting = session.scalar(select(OutboxMessage.id).where(due(now)).limit(1))
-            return waiting is None and not escalation.any_overdue(session, now)
+            overdue = escalation.any_overdue(session, now) or handover.any_due(session, now)
+            return waiting is None and not overdue
 
     def beat(self) -> None:
         """Say this worker is running, so the line may promise what it will send."""

@@ -137,13 +137,29 @@ def test_a_time_without_its_zone_is_found(tmp_path: Path) -> None:
 def test_a_team_taking_call_backs_without_escalation_contacts_is_warned_of(
     tmp_path: Path,
 ) -> None:
-    """A request nobody takes then goes to no one else: worth saying, not a reason to fail."""
+    """A request nobody takes then goes to no one else while the team is on duty: worth saying,
+    not a reason to fail."""
     result = CliRunner().invoke(main, ["check", "--config", written(tmp_path, CHANNELS)])
     assert result.exit_code == 0, result.output
     [warning] = [line for line in result.output.splitlines() if line.startswith("warning:")]
     assert "contacts.emergency_duty.callbacks: has no escalation contact" in warning
-    assert "within 15 minutes goes to no one else" in warning
+    assert (
+        "within 15 minutes goes to no one else until the team goes off duty, when it goes to "
+        "front_door"
+    ) in warning
     assert "config and prompts: OK" in result.output
+
+
+def test_a_team_nobody_takes_over_from_is_warned_of_as_the_end_of_the_line(
+    tmp_path: Path,
+) -> None:
+    settings = copy.deepcopy(CHANNELS)
+    del settings["contacts"]["front_door"]["callbacks"]
+    result = CliRunner().invoke(main, ["check", "--config", written(tmp_path, settings)])
+    [warning] = [line for line in result.output.splitlines() if line.startswith("warning:")]
+    assert (
+        "within 15 minutes goes to no one else and only waits at the top of the review dashboard"
+    ) in warning
 
 
 def check_live(app: Flask) -> Result:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
@@ -14,7 +15,10 @@ from ivr.models import AuditEntry
 from ivr.review.models import CallbackDone
 from tests.callbacks.conftest import (
     CHANNELS,
+    EDS_EMAIL,
     EDS_SMS,
+    FRONT_DOOR_EMAIL,
+    FRONT_DOOR_SMS,
     MANAGER_EMAIL,
     MANAGER_SMS,
     ask_for_call_back,
@@ -24,9 +28,25 @@ from tests.callbacks.conftest import (
     messages,
     request_row,
 )
-from tests.callbacks.stand_ins import FakeTwilio, MailServer
+from tests.callbacks.stand_ins import ACCOUNT_SID, FakeTwilio, MailServer
 from tests.callbacks.test_page import links, take
-from tests.conftest import AppFactory, Clock
+from tests.conftest import AppFactory, Clock, worker_seen
+
+
+def callback_line(
+    make_app: AppFactory, twilio: FakeTwilio, mail: MailServer, settings: dict[str, Any]
+) -> Flask:
+    """The call-back line (the `line` fixture) with other teams' channels."""
+    app = make_app(
+        {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_API_URL": twilio.url, "SMTP_URL": mail.url},
+        **settings,
+    )
+    worker_seen(app)
+    return app
+
+
+def handovers(app: Flask) -> list[tuple[str, str, str]]:
+    return [(m.channel, m.address, m.status) for m in messages(app) if m.purpose == "handover"]
 
 
 def escalations(app: Flask) -> list[tuple[str, str, str]]:
@@ -108,20 +128,48 @@ def test_a_team_without_escalation_contacts_is_still_marked_escalated(
     assert ("escalated", "no escalation contacts are configured for this team") in events(line)
 
 
-def test_the_request_promises_an_escalation_only_where_there_is_one(
+def test_the_request_promises_only_what_will_happen_if_nobody_takes_it(
     line: Flask, clock: Clock
 ) -> None:
-    """The front door has escalation contacts; in these settings the emergency duty service has
-    none, so its e-mail must not tell the team that someone else will be told."""
+    """The front door has escalation contacts, and the emergency duty service takes over from
+    it; in these settings the emergency duty service has none, and the front door takes over
+    from it at 9, so neither e-mail may promise more than that."""
     ask_for_call_back(line, failed_transfer(line), clock)
     clock.now = clock.now.replace(hour=22)
     ask_for_call_back(line, failed_transfer(line), clock)
-    front_door, eds = [m.body for m in messages(line) if m.channel == "email"]
-    assert "If nobody takes it within 15 minutes, it goes to the escalation contacts." in front_door
+    front_door, eds = [" ".join(m.body.split()) for m in messages(line) if m.channel == "email"]
+    assert (
+        "If nobody takes it within 15 minutes, it goes to the escalation contacts. If it is still "
+        "not taken when you go off duty, it goes to the Berkshire emergency duty service too."
+    ) in front_door
     assert "escalation" not in eds
-    assert "it stays at the top of the review area's dashboard until it is marked done" in (
-        " ".join(eds.split())
-    )
+    assert (
+        "If nobody takes it, it stays at the top of the review area's dashboard, and when you go "
+        "off duty (after 15 minutes at the earliest) it goes to the children's services front door."
+    ) in eds
+
+
+def test_a_request_nobody_takes_over_from_stays_on_the_dashboard(
+    make_app: AppFactory, clock: Clock, twilio: FakeTwilio, mail: MailServer
+) -> None:
+    """The front door takes no call backs here: the emergency duty service's request has nobody
+    to go to in the morning, and its e-mail says so."""
+    settings = copy.deepcopy(CHANNELS)
+    del settings["contacts"]["front_door"]["callbacks"]
+    app = callback_line(make_app, twilio, mail, settings)
+    clock.now = clock.now.replace(hour=22)
+    request_id = ask_for_call_back(app, failed_transfer(app), clock)
+    assert request_id is not None
+    [email] = [m.body for m in messages(app) if m.channel == "email"]
+    assert "Nobody else is sent it if it is not taken" in email
+    clock.now += timedelta(hours=12)
+    deliver(app)
+    assert [m.purpose for m in messages(app)] == ["callback", "callback"]
+    assert (
+        "not handed over",
+        "the children's services front door, on duty now, cannot be sent call-back requests",
+    ) in events(app)
+    assert request_row(app, request_id).handed_over_at == clock.now
 
 
 def test_escalation_contacts_the_line_cannot_send_to_are_not_promised(
@@ -159,3 +207,87 @@ def test_an_escalation_still_waiting_when_the_request_is_taken_is_never_sent(
     ]
     assert ("not needed", "taken by Sam before it was sent") in events(line)
     assert request_row(line, request_id).taken_by == "Sam"
+
+
+def test_a_request_asked_just_before_closing_goes_to_the_team_on_duty_once_overdue(
+    line: Flask, clock: Clock, twilio: FakeTwilio, mail: MailServer
+) -> None:
+    """Asked of the front door at 16:55, not taken by 17:10: its escalation contacts are told,
+    and so is the emergency duty service, who answer from 17:00, with a link that takes it."""
+    clock.now = clock.now.replace(hour=16, minute=55)
+    request_id = ask_for_call_back(line, failed_transfer(line), clock)
+    assert request_id is not None
+    deliver(line)
+    clock.now += timedelta(minutes=14, seconds=59)
+    deliver(line)
+    assert handovers(line) == [], "a team is given its minutes to take it first"
+    clock.now += timedelta(seconds=1)
+    deliver(line)
+    assert escalations(line) == [("sms", MANAGER_SMS, "sent"), ("email", MANAGER_EMAIL, "sent")]
+    assert handovers(line) == [("sms", EDS_SMS, "sent"), ("email", EDS_EMAIL, "sent")]
+    assert request_row(line, request_id).handed_over_at == clock.now
+    [text] = [t for t in twilio.texts if t.to == EDS_SMS]
+    assert "the children's services front door is now off duty and NOBODY HAS TAKEN" in text.body
+    assert "07911 123456" in text.body
+    [mail_sent] = [m for m in mail.mailbox.mails if m["To"] == EDS_EMAIL]
+    assert mail_sent["Subject"].startswith("Handed over, not taken: call back 07911 123456")
+    detail = "2 message(s) to the Berkshire emergency duty service, on duty now"
+    assert ("handed over", detail) in events(line)
+    take(line.test_client(), links(line)[-2])
+    assert request_row(line, request_id).taken_by == EDS_SMS
+
+
+def test_a_request_escalated_in_office_hours_is_handed_over_at_closing_once(
+    line: Flask, clock: Clock
+) -> None:
+    """Asked at 16:30 and escalated at 16:45, still not taken at 17:00: the managers told go
+    home with it, so the emergency duty service is told then, and only then."""
+    clock.now = clock.now.replace(hour=16, minute=30)
+    request_id = ask_for_call_back(line, failed_transfer(line), clock)
+    assert request_id is not None
+    clock.now = clock.now.replace(minute=45)
+    deliver(line)
+    assert len(escalations(line)) == 2
+    clock.now = clock.now.replace(minute=59, second=59)
+    deliver(line)
+    assert handovers(line) == [], "the front door is still on duty"
+    clock.now = clock.now.replace(hour=17, minute=0, second=0)
+    deliver(line)
+    assert handovers(line) == [("sms", EDS_SMS, "sent"), ("email", EDS_EMAIL, "sent")]
+    clock.now += timedelta(hours=17)
+    deliver(line)
+    assert len(handovers(line)) == 2, "handed over once, not back to the front door at 9"
+    assert [name for name, _ in events(line)].count("handed over") == 1
+    with line.app_context(), db.reading() as session:
+        query = select(AuditEntry).where(AuditEntry.action == "callback_handed_over")
+        [entry] = session.scalars(query)
+        assert entry.detail["to"] == "emergency_duty"
+
+
+def test_a_request_taken_before_closing_is_not_handed_over(line: Flask, clock: Clock) -> None:
+    clock.now = clock.now.replace(hour=16, minute=30)
+    request_id = ask_for_call_back(line, failed_transfer(line), clock)
+    assert request_id is not None
+    clock.now = clock.now.replace(minute=50)
+    take(line.test_client(), links(line)[0], "Sam")
+    clock.now = clock.now.replace(hour=18)
+    deliver(line)
+    assert handovers(line) == []
+    assert request_row(line, request_id).handed_over_at is None
+
+
+def test_a_request_made_in_the_night_reaches_the_front_door_in_the_morning(
+    line: Flask, clock: Clock
+) -> None:
+    """The emergency duty service has no escalation contact here: a request it did not take by
+    9 goes to the front door, not to nobody."""
+    clock.now = clock.now.replace(hour=3)
+    request_id = ask_for_call_back(line, failed_transfer(line), clock)
+    assert request_id is not None
+    assert messages(line)[0].address == EDS_SMS
+    clock.now = clock.now.replace(hour=8, minute=59)
+    deliver(line)
+    assert handovers(line) == []
+    clock.now = clock.now.replace(hour=9, minute=0)
+    deliver(line)
+    assert [address for _, address, _ in handovers(line)] == [FRONT_DOOR_SMS, FRONT_DOOR_EMAIL]

@@ -273,3 +273,19 @@ def test_the_dashboard_says_a_referral_is_waiting_as_the_request_did(
     page = sam(supervised).get("/review/").get_data(as_text=True)
     row = page[page.index('data-label="Why they rang"') :].split("</td>")[0]
     assert "Referral" in row and "anonymised" not in row.lower(), row
+
+
+def test_the_call_page_says_when_a_request_was_handed_over_and_to_whom(
+    supervised: Flask, requested: Callable[[], int], clock: Clock
+) -> None:
+    """Asked of the front door at 16:55, nobody's at 17:10: the supervisor sees that the
+    emergency duty service was sent it, not only that the managers were."""
+    clock.now = clock.now.replace(hour=16, minute=55)
+    request_id = requested()
+    clock.now += timedelta(minutes=15)
+    deliver(supervised)
+    call_id = request_row(supervised, request_id).call_id
+    page = messages_section(sam(supervised).get(f"/review/calls/{call_id}").get_data(as_text=True))
+    assert "Handed over at 2026-11-25 17:10:00" in page
+    assert "handed over: 2 message(s) to the Berkshire emergency duty service, on duty now" in page
+    assert "handover by sms" in page
