@@ -15,7 +15,7 @@ from transitions import EventData
 from ivr import records
 from ivr.flow import INITIAL, KEY_TRIGGERS, REFERRALS, ROUTE_STARTS, STATES, State
 from ivr.hours import Contact
-from ivr.line import ADULT_TEAMS, Line, dialable
+from ivr.line import TEAM_CONDITIONS, Line, dialable
 from ivr.machine import DIAL_TRIGGERS, call_machine
 from ivr.messaging import heartbeat, outbox
 from ivr.models import Call
@@ -185,11 +185,6 @@ class CallFlow:
             raise RuntimeError("a call's flow needs the call loaded from the database")
         return found
 
-    def adults_apart_out_of_hours(self, _event: EventData | None = None) -> bool:
-        """Whether adults at risk have an out-of-hours team of their own, which the contacts
-        menu then names beside the children's."""
-        return not self.line.adults_share_out_of_hours()
-
     def came_from(self, question: str) -> bool:
         """Whether the question before this one was `question`: where "9" goes back to."""
         trail = self.call.trail
@@ -207,8 +202,8 @@ class CallFlow:
         if name.startswith("came_from_"):
             question = name.removeprefix("came_from_")
             return lambda _event=None: self.came_from(question)
-        if name in ADULT_TEAMS:
-            return lambda _event=None: self.line.adult_teams()[name]
+        if name in TEAM_CONDITIONS:
+            return lambda _event=None: self.line.team_conditions()[name]
         if name.startswith("record_consent_"):
             consent = name.removeprefix("record_consent_")
             return lambda _event=None: setattr(self.call, "consent", consent)

@@ -26,6 +26,9 @@ ADULT_TEAMS: Mapping[str, tuple[bool, bool]] = {
     "adults_share_out_of_hours_only": (False, True),
     "adults_apart_in_and_out_of_hours": (False, False),
 }
+# Every condition about the teams the flow names, ADULT_TEAMS and those made from them: one
+# answer for the call, the review area and the timings alike (Line.team_conditions).
+TEAM_CONDITIONS = (*ADULT_TEAMS, "adults_apart_out_of_hours")
 
 
 def utc_now() -> datetime:
@@ -158,11 +161,13 @@ class Line:
         duty = self.config["duty"]
         return bool(duty["in_hours"] == duty["adults_in_hours"])
 
-    def adult_teams(self) -> dict[str, bool]:
-        """Each of ADULT_TEAMS, true for exactly one: the caller, the review area and the
-        timings all pick the same wording from it."""
+    def team_conditions(self) -> dict[str, bool]:
+        """Each of TEAM_CONDITIONS: of ADULT_TEAMS true for exactly one, and whether adults
+        have an out-of-hours team of their own (the contacts menu names it beside the
+        children's). The caller, the review area and the timings all pick their wording here."""
         shared = (self.adults_share_in_hours(), self.adults_share_out_of_hours())
-        return {name: shared == pattern for name, pattern in ADULT_TEAMS.items()}
+        found = {name: shared == pattern for name, pattern in ADULT_TEAMS.items()}
+        return found | {"adults_apart_out_of_hours": not shared[1]}
 
     def contact(self, key: str) -> hours.Contact:
         return self.fixed(("contact", key), lambda: hours.contact(self.config, key))

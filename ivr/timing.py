@@ -42,7 +42,7 @@ def _holds(
     """Whether a sentence is spoken on this walk: in office hours, first time through."""
     conditions = {
         None: True,
-        **line.adult_teams(),
+        **line.team_conditions(),
         "first_time": first,
         "needs_key_help": state in ROUTE_STARTS,
         "office_is_open": office_open,

@@ -16,7 +16,7 @@ from ivr import create_app
 from ivr.callflow import CallFlow
 from ivr.config import load_config, load_prompts, merge
 from ivr.flow import INITIAL, STATES
-from ivr.line import ADULT_TEAMS, Line
+from ivr.line import TEAM_CONDITIONS, Line
 from ivr.messaging import heartbeat
 from ivr.models import Base, Call
 
@@ -213,5 +213,5 @@ def test_every_condition_the_flow_names_is_one_a_call_can_answer() -> None:
 
 
 def _answered_by_name(when: str) -> bool:
-    """Conditions CallFlow makes from their names (`answered_last_<question>`, the adult teams)."""
-    return when in ADULT_TEAMS or when.startswith(("answered_last_", "came_from_"))
+    """Conditions CallFlow makes from their names (`answered_last_<question>`, the teams')."""
+    return when in TEAM_CONDITIONS or when.startswith(("answered_last_", "came_from_"))

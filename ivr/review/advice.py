@@ -156,7 +156,7 @@ def _given(say: Say, spoken: Spoken, line: Line) -> bool:
         "consent_not_asked": spoken.consent == "not_asked",
         "office_is_open": open_then,
         "office_is_closed": not open_then,
-        **line.adult_teams(),
+        **line.team_conditions(),
     }
     return conditions.get(say.when, False)
 
