@@ -40,16 +40,21 @@ def safe_guidance(line: Line) -> VoiceResponse:
 
 def guidance(line: Line) -> VoiceResponse:
     """The 999 message, a transfer to whoever is on duty now, and the number if that fails;
-    when that is the office team, also who answers once it closes, as the transfer may ring on
-    past closing and leave the caller with the number of a team gone home."""
+    and who answers once the office closes or opens later today, where that is another team:
+    the transfer may ring on past the change and leave the caller with the number of a team
+    gone off duty (the emergency duty service's at 08:59)."""
     now = line.clock()
     duty = line.duty_now(now)
-    closes = line.office_schedule().closes_at(now)
-    takes_over = closes is not None and duty.key != line.config["duty"]["out_of_hours"]
+    schedule = line.office_schedule()
+    closes, opens = schedule.closes_at(now), schedule.opens_at(now)
+    in_hours, out_of_hours = line.config["duty"]["in_hours"], line.config["duty"]["out_of_hours"]
+    takes_over = closes is not None and duty.key != out_of_hours
+    office_takes_over = opens is not None and duty.key != in_hours
     words = Words(line, now, transfer_name=duty.name)
     words["transfer_number"] = words["duty_number"]
-    if closes is not None:
-        words["closes_at"] = spoken_hours.describe_time(closes, line.prompts["hours"])
+    for name, minute in (("closes_at", closes), ("opens_at", opens)):
+        if minute is not None:
+            words[name] = spoken_hours.describe_time(minute, line.prompts["hours"])
     response = VoiceResponse()
     say(response, line, line.sentence("safe_guidance").format_map(words))
     response.dial(duty.number, timeout=line.config["menus"]["transfer_timeout_seconds"])
@@ -58,6 +63,7 @@ def guidance(line: Line) -> VoiceResponse:
     keys = [
         "safe_if_not_connected",
         *(["safe_out_of_hours_from"] if takes_over else []),
+        *(["safe_office_from"] if office_takes_over else []),
         "other_options_police",
         "goodbye",
     ]

@@ -114,6 +114,19 @@ class Schedule:
             return None
         return end
 
+    def opens_at(self, at: datetime) -> int | None:
+        """When the office next opens later on `at`'s own day, in minutes after local midnight:
+        the moment the office team takes over. None when open at `at`, or not opening again
+        today (a closed day, or its hours are over)."""
+        if self.is_open(at):
+            return None
+        local = require_aware(at).astimezone(UTC).astimezone(self.timezone)
+        if self.is_closed_day(local.date()):
+            return None
+        minute = local.hour * 60 + local.minute
+        later = [start for start, _ in self.weekly[local.weekday()] if start > minute]
+        return min(later, default=None)
+
     def is_closed_day(self, day: date) -> bool:
         """Whether `day` is a bank holiday in this schedule's calendar or a closed date."""
         if isinstance(day, datetime):

@@ -121,6 +121,28 @@ def test_the_fallback_just_before_closing_also_names_who_answers_after_it(
     assert f"the Berkshire emergency duty service is on {speak_number(OUT_OF_HOURS)}." in heard
 
 
+def test_the_fallback_just_before_opening_also_names_who_answers_from_then(
+    make_app: AppFactory, clock: Clock
+) -> None:
+    """A transfer to the emergency duty service at 08:59:50 may ring on past 9am, when it goes
+    off duty: the caller who was not put through is also given the front door's number."""
+    clock.now = datetime(2026, 11, 25, 8, 59, 50, tzinfo=UTC)
+    app = make_app()
+    heard = heard_from_the_fallback(app)
+    assert (
+        f"If you weren't put through, the Berkshire emergency duty service is on"
+        f" {speak_number(OUT_OF_HOURS)}. From 9am today, the children's services front door"
+        f" answers instead, on {speak_number(FRONT_DOOR)}."
+    ) in heard
+
+    clock.now = datetime(2026, 11, 25, 17, 30, tzinfo=UTC)
+    assert "From 9am" not in heard_from_the_fallback(app), "no opening later today"
+    clock.now = datetime(2026, 11, 28, 8, 59, 50, tzinfo=UTC)
+    assert "answers instead" not in heard_from_the_fallback(app), "a Saturday"
+    clock.now = datetime(2026, 12, 25, 8, 59, 50, tzinfo=UTC)
+    assert "answers instead" not in heard_from_the_fallback(app), "Christmas Day"
+
+
 def test_the_fallback_names_no_closing_time_for_hours_that_run_on_past_midnight(
     make_app: AppFactory, clock: Clock
 ) -> None:

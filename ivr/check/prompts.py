@@ -23,6 +23,7 @@ SPOKEN_ELSEWHERE: Mapping[str, str] = {
     "safe_guidance": "the safe guidance answer given when the line fails",
     "safe_if_not_connected": "the safe guidance answer given when the line fails",
     "safe_out_of_hours_from": "the safe guidance answer given when the line fails",
+    "safe_office_from": "the safe guidance answer given when the line fails",
     "other_options_police": "the safe guidance answer given when the line fails",
     "goodbye": "the safe guidance answer given when the line fails",
     **{
@@ -46,6 +47,7 @@ FIXED_PLACEHOLDERS = frozenset(
         "office_hours",
         "closed_days",
         "closes_at",
+        "opens_at",
         "nspcc_hours",
         "reference",
         "caller_number",
