@@ -406,6 +406,7 @@ def _declare() -> dict[str, State]:
                 ("contacts_adults", "usual_hours_today"),
                 ("contacts_adults_closed_today", "office_closed_today"),
                 ("contacts_adults_out_of_hours", "adults_apart_out_of_hours"),
+                ("contacts_adults_out_of_hours_shared", "adults_with_children_out_of_hours"),
                 "contacts_police",
                 ("contacts_nspcc_open", "nspcc_open"),
                 ("contacts_nspcc_closed", "nspcc_closed"),

@@ -28,7 +28,7 @@ ADULT_TEAMS: Mapping[str, tuple[bool, bool]] = {
 }
 # Every condition about the teams the flow names, ADULT_TEAMS and those made from them: one
 # answer for the call, the review area and the timings alike (Line.team_conditions).
-TEAM_CONDITIONS = (*ADULT_TEAMS, "adults_apart_out_of_hours")
+TEAM_CONDITIONS = (*ADULT_TEAMS, "adults_apart_out_of_hours", "adults_with_children_out_of_hours")
 
 
 def utc_now() -> datetime:
@@ -164,10 +164,14 @@ class Line:
     def team_conditions(self) -> dict[str, bool]:
         """Each of TEAM_CONDITIONS: of ADULT_TEAMS true for exactly one, and whether adults
         have an out-of-hours team of their own (the contacts menu names it beside the
-        children's). The caller, the review area and the timings all pick their wording here."""
+        children's) or the children's (the menu says it takes adults too). The caller, the
+        review area and the timings all pick their wording here."""
         shared = (self.adults_share_in_hours(), self.adults_share_out_of_hours())
         found = {name: shared == pattern for name, pattern in ADULT_TEAMS.items()}
-        return found | {"adults_apart_out_of_hours": not shared[1]}
+        return found | {
+            "adults_apart_out_of_hours": not shared[1],
+            "adults_with_children_out_of_hours": shared[1],
+        }
 
     def contact(self, key: str) -> hours.Contact:
         return self.fixed(("contact", key), lambda: hours.contact(self.config, key))

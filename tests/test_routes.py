@@ -482,6 +482,7 @@ def test_the_contacts_menu_reads_every_team_whatever_the_time(call, clock) -> No
             "contacts_front_door",
             "contacts_out_of_hours",
             "contacts_adults",
+            "contacts_adults_out_of_hours_shared",
             "contacts_police",
             "contacts_keys",
         )
@@ -529,8 +530,12 @@ def test_the_contacts_menu_names_the_adults_own_out_of_hours_team(make_app, cloc
         "For adults, when it's closed, the adults' night team, for what can't wait,"
         " on 0, 1, 1, 8. 9, 0, 0. 0, 1, 1, 1."
     ) in heard
+    assert "answers for adults too" not in heard
     shared = PhoneCall(make_app(), ["3", "h"]).log.heard()
     assert "For adults, when it's closed" not in shared
+    assert (
+        "When it's closed, the Berkshire emergency duty service answers for adults too." in shared
+    )
 
 
 def test_the_line_closes_the_record_at_its_goodbye_even_without_a_status_callback(
