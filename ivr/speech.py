@@ -245,6 +245,10 @@ class SpeechMatcher:
         asked = self._asked_alone(matched)
         if prompt.question and asked is not None and asked.kind in YES_OR_NO:
             return None
+        if prompt.question and any(
+            part.asked and self._asks_back(items) for part, items in matched
+        ):
+            return None
         reading = Reading(softened=prompt.asked_softens and asked is not None)
         for part, items in matched:
             if not prompt.question and part.words and self.corrections.issuperset(part.words):
@@ -303,6 +307,12 @@ class SpeechMatcher:
             return None
         item, asked = said[0]
         return item if asked and isinstance(item, Entry) and item.keys is not None else None
+
+    def _asks_back(self, items: Sequence[Entry | str]) -> bool:
+        """A yes or a no inside a question of the caller's own ("Should I say yes?", "Is it
+        no?"): asking the line what to answer, not answering."""
+        unknown = any(isinstance(i, str) and i not in self.skippable for i in items)
+        return unknown and any(isinstance(i, Entry) and i.kind in YES_OR_NO for i in items)
 
     @staticmethod
     def _yes_or_no_key(prompt: Prompt, key: str) -> bool:
