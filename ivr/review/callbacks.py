@@ -43,12 +43,17 @@ class Queue:
 
     waiting: list[Call]
     claims: dict[int, CallbackClaim]
-    # Requests a duty team member took from the link: theirs, not to be taken here too.
-    taken: dict[int, CallbackRequest]
+    # Each call's request: when the caller asked, and whether a duty team member took it from
+    # the link (theirs then, not to be taken here too).
+    requests: dict[int, CallbackRequest]
     total: int
     page: int
     pages: int
     order: str
+
+    @property
+    def taken(self) -> dict[int, CallbackRequest]:
+        return {key: found for key, found in self.requests.items() if found.taken_at is not None}
 
 
 def _open() -> object:
@@ -75,7 +80,8 @@ def queue(session: Session, order: str = "oldest", page: int = 1) -> Queue:
         )
     )
     ids = [row.id for row in rows]
-    return Queue(rows, claims_for(session, ids), taken_for(session, ids), total, page, pages, order)
+    asked = requests_for(session, ids)
+    return Queue(rows, claims_for(session, ids), asked, total, page, pages, order)
 
 
 def claims_for(session: Session, ids: list[int]) -> dict[int, CallbackClaim]:
@@ -85,12 +91,11 @@ def claims_for(session: Session, ids: list[int]) -> dict[int, CallbackClaim]:
     return {claim.call_id: claim for claim in session.scalars(query)}
 
 
-def taken_for(session: Session, ids: list[int]) -> dict[int, CallbackRequest]:
+def requests_for(session: Session, ids: list[int]) -> dict[int, CallbackRequest]:
+    """The calls' requests; a call recorded before requests had rows of their own has none."""
     if not ids:
         return {}
-    query = select(CallbackRequest).where(
-        CallbackRequest.call_id.in_(ids), CallbackRequest.taken_at.is_not(None)
-    )
+    query = select(CallbackRequest).where(CallbackRequest.call_id.in_(ids))
     return {wanted.call_id: wanted for wanted in session.scalars(query)}
 
 
@@ -179,7 +184,7 @@ def callback_done(call_id: int) -> Response | str:
     with db.reading() as session:
         found = _open_request(session, call_id)
         held = session.get(CallbackClaim, call_id)
-        taken = taken_for(session, [call_id]).get(call_id)
+        asked = requests_for(session, [call_id]).get(call_id)
         done = session.get(CallbackDone, call_id)
     if request.method == "POST" and form.validate():
         return _mark_done(call_id, form.note.data or "")
@@ -189,7 +194,8 @@ def callback_done(call_id: int) -> Response | str:
         "review/callback_done.html",
         call=found,
         claim=held,
-        taken=taken,
+        asked=asked,
+        taken=asked if asked and asked.taken_at else None,
         done=done,
         form=form,
         back=request.values.get("back") if request.values.get("back") in BACK else "dashboard",

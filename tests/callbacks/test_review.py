@@ -15,7 +15,14 @@ from flask.testing import FlaskClient
 
 from ivr import db
 from ivr.review import accounts
-from tests.callbacks.conftest import FRONT_DOOR_EMAIL, FRONT_DOOR_SMS, deliver, request_row
+from tests.callbacks.conftest import (
+    FRONT_DOOR_EMAIL,
+    FRONT_DOOR_SMS,
+    ask_for_call_back,
+    deliver,
+    failed_transfer,
+    request_row,
+)
 from tests.callbacks.stand_ins import FakeTwilio, MailServer
 from tests.callbacks.test_page import audited, csrf, links, take
 from tests.conftest import CALLER, WEDNESDAY_11AM, Clock, PhoneCall
@@ -289,3 +296,25 @@ def test_the_call_page_says_when_a_request_was_handed_over_and_to_whom(
     assert "Handed over at 2026-11-25 17:10:00" in page
     assert "handed over: 2 message(s) to the Berkshire emergency duty service, on duty now" in page
     assert "handover by sms" in page
+
+
+def test_the_queue_says_how_long_since_the_caller_asked_not_since_the_call_began(
+    supervised: Flask, clock: Clock
+) -> None:
+    """The call began at 11:00; the transfer rang out and the caller asked at 11:06: the team
+    judges how long the caller has waited from when they asked, as the messages say."""
+    call_sid = failed_transfer(supervised)
+    clock.now += timedelta(minutes=6)
+    request_id = ask_for_call_back(supervised, call_sid, clock)
+    assert request_id is not None
+    clock.now += timedelta(minutes=10)
+    client = sam(supervised)
+    dashboard = client.get("/review/").get_data(as_text=True)
+    waiting = re.search(r'data-label="Waiting">(.*?)</td>', dashboard, re.S)
+    assert waiting is not None
+    assert "11:06" in waiting.group(1) and "11:00" not in waiting.group(1)
+    assert "10 min" in waiting.group(1)
+    call_id = request_row(supervised, request_id).call_id
+    done_page = client.get(f"/review/callbacks/{call_id}/done").get_data(as_text=True)
+    asked = re.search(r"Asked for\s*</dt>\s*<dd[^>]*>(.*?)</dd>", done_page, re.S)
+    assert asked is not None and "11:06" in asked.group(1)
