@@ -18,7 +18,7 @@ from functools import cache
 
 from ivr.flow import INITIAL, KEY_TRIGGERS, STATES, Say, State
 from ivr.known import known_line
-from ivr.line import Line
+from ivr.line import Line, Words
 from ivr.machine import transitions
 from ivr.models import Call, Step
 
@@ -35,6 +35,8 @@ FRAMING = frozenset(
         "referral_choice",
         "referral_choice_one_team",
         "referral_now",
+        "seek_advice_press_0",
+        "seek_advice_press_0_out_of_hours",
     }
 )
 
@@ -179,9 +181,16 @@ def _known(call: Call) -> bool:
     )
 
 
+def _filled(line: Line, prompt: str, spoken: Spoken, call: Call) -> str:
+    """A sentence as the caller heard it the first time: the teams named are those on duty
+    then ("the duty team" out of hours is the emergency duty service), never a placeholder."""
+    return line.sentence(prompt).format_map(Words(line, spoken.at, reference=call.reference))
+
+
 def given(call: Call) -> Given:
-    """The sentences of the advice that stands on the record, placeholders unfilled, each said at
-    least once on the call (in the flow's order), and the answers that advice was given on."""
+    """The sentences of the advice that stands on the record, each said at least once on the
+    call (in the flow's order) and filled in as it was first said, and the answers that advice
+    was given on."""
     line = known_line()
     if not _known(call):
         return Given()
@@ -192,18 +201,17 @@ def given(call: Call) -> Given:
         and s.state.outcome is not None
         and (s.state.outcome, s.state.reason) == (call.outcome, call.reason)
     ]
-    heard = {
-        say.prompt
-        for s in standing
-        for say in s.state.says
-        if say.prompt not in FRAMING and _given(say, s, line)
-    }
+    first: dict[str, Spoken] = {}
+    for s in standing:
+        for say in s.state.says:
+            if say.prompt not in FRAMING and say.prompt not in first and _given(say, s, line):
+                first[say.prompt] = s
     states = dict.fromkeys(s.state.name for s in standing)
     sentences = _once(
-        line.sentence(say.prompt)
+        _filled(line, say.prompt, first[say.prompt], call)
         for name in sorted(states, key=list(STATES).index)
         for say in STATES[name].says
-        if say.prompt in heard
+        if say.prompt in first
     )
     answers = [answer for s in standing for answer in s.answers]
     return Given(

@@ -150,15 +150,23 @@ def answers_on_the_way(states: list[State], responses: list[Response]) -> list[s
     return list(dict.fromkeys(shown))
 
 
-def panel(app: Flask, page: str) -> set[str]:
-    """The prompt keys of the sentences the page shows as "Advice given"."""
+def panel(app: Flask, page: str, log: CallLog | None = None) -> set[str]:
+    """The prompt keys of the sentences the page shows as "Advice given"; given the call's log,
+    each must be word for word a sentence the caller heard (its teams and numbers filled in)."""
     found = PANEL.search(page)
     if found is None:
         return set()
     shown = [html.unescape(p) for p in re.findall(r"<p[^>]*>(.*?)</p>", found.group(1))]
+    assert not [text for text in shown if "{" in text], f"a placeholder left unfilled: {shown}"
+    if log is not None:
+        said = {event.text for event in log.events if event.kind == "say"}
+        assert set(shown) <= said, f"the panel words it otherwise: {set(shown) - said}"
     sentences = app.extensions["ivr.line"].prompts["sentences"]
-    keys = {k for k in prompt_keys() if sentences[k] in shown}
-    assert len(keys) >= len(set(shown)), f"the panel shows words the line never says: {shown}"
+    keys = set()
+    for text in shown:
+        matching = [k for k in prompt_keys() if prompt_pattern(sentences[k]).match(text)]
+        assert matching, f"the panel shows words the line never says: {text}"
+        keys.add(max(matching, key=lambda k: _literal(sentences[k])))
     return keys
 
 
@@ -194,7 +202,7 @@ def test_the_advice_panel_and_outcome_row_match_the_call(
             call_id, outcome, reason = found.id, found.outcome, found.reason
         page = supervisor.get(f"/review/calls/{call_id}").get_data(as_text=True)
         responses = responses_of(app, log)
-        shown = panel(app, page)
+        shown = panel(app, page, log)
         everything = {key for r in responses for key in r.heard}
         assert shown <= everything, f"the panel shows advice never said: {shown - everything}"
         states = standing_states(outcome, reason)
