@@ -229,3 +229,37 @@ def test_migration_0011_gives_calls_in_a_transfer_the_reason_their_outcome_gave(
         "CAdone": None,
         "CAmenu": None,
     }
+
+
+def test_migration_0012_settles_requests_made_before_it_as_handed_over_to_nobody(
+    database_url: str,
+) -> None:
+    """A request left open for weeks before the upgrade is not sent to the team on duty at the
+    worker's first pass, saying its team has only just gone off duty."""
+    db.upgrade(database_url, "0011")
+    engine = db.make_engine(database_url)
+    asked = datetime(2026, 10, 14, 16, 50)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO calls (call_sid, reference, started_at, out_of_hours,"
+                " callback_requested, status, state, trail, tries, step_count, transfer_to)"
+                " VALUES ('CAold', '100001', :at, false, true, 'completed', 'goodbye', '[]', 0, 0,"
+                " 'front_door')"
+            ),
+            {"at": asked},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO callback_requests (call_id, team, requested_at, link_base)"
+                " SELECT id, 'front_door', :at, 'https://ivr.example.org' FROM calls"
+            ),
+            {"at": asked},
+        )
+    db.upgrade(database_url)
+    with engine.connect() as connection:
+        found = connection.execute(
+            text("SELECT handover_at, handed_over_to FROM callback_requests")
+        ).one()
+    engine.dispose()
+    assert found[0] is not None and found[1] is None

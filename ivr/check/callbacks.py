@@ -39,6 +39,8 @@ from ivr.messaging.wording import (
 
 SETTINGS = ("sms_from", "email_from", "acknowledge_within_minutes", "worker_missing_after_seconds")
 CHANNEL_KEYS = (*CHANNELS, "escalate")
+# Where a request nobody takes ends up when nobody else is sent it.
+WAITS = "only waits at the top of the review dashboard"
 # A minute at least; a day at most, when the links in the messages expire.
 ACKNOWLEDGE_MINUTES = (1, 1440)
 # Long enough for three beats through a busy database; short enough that a caller is not
@@ -89,36 +91,32 @@ def escalation_warnings(config: Located) -> Iterator[Problem]:
             if isinstance(listed, list) and listed
         }
         if escalates == {False}:
-            relief = sorted(str(other) for other in reliefs(config.data, team))
-            then = (
-                f"until the team goes off duty, when it goes to {' or '.join(relief)}"
-                if relief
-                else "and only waits at the top of the review dashboard"
-            )
             yield config.problem(
                 ("contacts", team, "callbacks"),
                 f"has no escalation contact (escalate: sms or email): a request nobody takes "
-                f"within {minutes} minutes goes to no one else {then}",
+                f"within {minutes} minutes goes to no one else {after_shift(config.data, team)}",
             )
 
 
-def reliefs(config: Mapping[str, Any], team: Any) -> set[Any]:
-    """The teams taking over from `team` when it goes off duty that take call backs: a request
-    still not taken is handed over to them (ivr.messaging.handover)."""
+def after_shift(config: Mapping[str, Any], team: Any) -> str:
+    """What becomes of a request nobody takes, per role the team answers for: handed over to
+    the team taking over from it that takes call backs (ivr.messaging.handover), or not."""
     duty = config.get("duty")
-    if not isinstance(duty, Mapping):
-        return set()
-    shifts = [
-        (duty.get(f"{who}in_hours"), duty.get(f"{who}out_of_hours")) for who in ("", "adults_")
-    ]
+    duty = duty if isinstance(duty, Mapping) else {}
     takes_call_backs = set(channel_teams(config))
-    return {
-        other
-        for pair in shifts
-        if team in pair
-        for other in pair
-        if other != team and other in takes_call_backs
-    }
+    ends: dict[str, Any] = {}
+    for who, prefix in (("a child's", ""), ("an adult's", "adults_")):
+        pair = (duty.get(f"{prefix}in_hours"), duty.get(f"{prefix}out_of_hours"))
+        if team in pair:
+            other = pair[1 - pair.index(team)]
+            ends[who] = other if other != team and other in takes_call_backs else None
+    relieved = {who: other for who, other in ends.items() if other is not None}
+    if not relieved:
+        return f"and {WAITS}"
+    if len(set(relieved.values())) == 1 and len(relieved) == len(ends):
+        return f"until the team goes off duty, when it goes to {next(iter(relieved.values()))}"
+    said = [f"{who} goes to {other}" if other else f"{who} {WAITS}" for who, other in ends.items()]
+    return f"until the team goes off duty, when {' and '.join(said)}"
 
 
 def whole_number(

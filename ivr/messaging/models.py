@@ -30,8 +30,10 @@ class CallbackRequest(Base):
     taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     taken_by: Mapped[str | None] = mapped_column(String(320))
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
-    # Sent, still not taken, to the duty team that came on after `team` (ivr.messaging.handover).
-    handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the handover to the duty team that came on after `team` was settled, once: made, or
+    # found to have nobody to go to (ivr.messaging.handover); and to whom, if anyone.
+    handover_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    handed_over_to: Mapped[str | None] = mapped_column(String(32))
 
     messages: Mapped[list[OutboxMessage]] = relationship(
         back_populates="request", order_by="OutboxMessage.id"

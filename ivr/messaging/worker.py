@@ -106,7 +106,7 @@ class Worker:
                 .with_for_update(skip_locked=True)
             )
             message = session.scalars(query).first()
-            while message is not None and (why := not_needed(session, message)):
+            while message is not None and (why := not_needed(session, message, now)):
                 set_aside(session, message, now, why)
                 message = session.scalars(query).first()
             if message is None:
@@ -237,12 +237,13 @@ class Worker:
         log.info("call-back worker %s stopped", self.name)
 
 
-def not_needed(session: Session, message: OutboxMessage) -> str | None:
+def not_needed(session: Session, message: OutboxMessage, now: datetime) -> str | None:
     """Why a request's message would now tell its reader something untrue, or None to send it.
 
     Messages wait (a mail server down, a retry) while the request is handled: once someone has
     it, an escalation's "NOBODY HAS TAKEN" is false, and a team member's first message only sends
-    them to a link that says someone else has it. The advice text is the caller's own record.
+    them to a link that says someone else has it; once the team asked is on duty again, a
+    handover's "now off duty" is false. The advice text is the caller's own record.
     """
     if message.request_id is None:
         return None
@@ -254,6 +255,9 @@ def not_needed(session: Session, message: OutboxMessage) -> str | None:
         return "a supervisor was handling the request before it was sent"
     if session.get(CallbackDone, call_id) is not None:
         return "the request was marked done before it was sent"
+    call = session.get(Call, call_id)
+    if message.purpose == "handover" and wanted is not None and call is not None:
+        return handover.back_on_duty(outbox().line, call, wanted, now)
     return None
 
 

@@ -144,8 +144,8 @@ def test_a_team_taking_call_backs_without_escalation_contacts_is_warned_of(
     [warning] = [line for line in result.output.splitlines() if line.startswith("warning:")]
     assert "contacts.emergency_duty.callbacks: has no escalation contact" in warning
     assert (
-        "within 15 minutes goes to no one else until the team goes off duty, when it goes to "
-        "front_door"
+        "within 15 minutes goes to no one else until the team goes off duty, when a child's goes "
+        "to front_door and an adult's only waits at the top of the review dashboard"
     ) in warning
     assert "config and prompts: OK" in result.output
 

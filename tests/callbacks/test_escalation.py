@@ -169,7 +169,8 @@ def test_a_request_nobody_takes_over_from_stays_on_the_dashboard(
         "not handed over",
         "the children's services front door, on duty now, cannot be sent call-back requests",
     ) in events(app)
-    assert request_row(app, request_id).handed_over_at == clock.now
+    settled = request_row(app, request_id)
+    assert (settled.handover_at, settled.handed_over_to) == (clock.now, None)
 
 
 def test_escalation_contacts_the_line_cannot_send_to_are_not_promised(
@@ -225,7 +226,8 @@ def test_a_request_asked_just_before_closing_goes_to_the_team_on_duty_once_overd
     deliver(line)
     assert escalations(line) == [("sms", MANAGER_SMS, "sent"), ("email", MANAGER_EMAIL, "sent")]
     assert handovers(line) == [("sms", EDS_SMS, "sent"), ("email", EDS_EMAIL, "sent")]
-    assert request_row(line, request_id).handed_over_at == clock.now
+    settled = request_row(line, request_id)
+    assert (settled.handover_at, settled.handed_over_to) == (clock.now, "emergency_duty")
     [text] = [t for t in twilio.texts if t.to == EDS_SMS]
     assert "the children's services front door is now off duty and NOBODY HAS TAKEN" in text.body
     assert "07911 123456" in text.body
@@ -273,7 +275,7 @@ def test_a_request_taken_before_closing_is_not_handed_over(line: Flask, clock: C
     clock.now = clock.now.replace(hour=18)
     deliver(line)
     assert handovers(line) == []
-    assert request_row(line, request_id).handed_over_at is None
+    assert request_row(line, request_id).handover_at is None
 
 
 def test_a_request_made_in_the_night_reaches_the_front_door_in_the_morning(
@@ -291,3 +293,46 @@ def test_a_request_made_in_the_night_reaches_the_front_door_in_the_morning(
     clock.now = clock.now.replace(hour=9, minute=0)
     deliver(line)
     assert [address for _, address, _ in handovers(line)] == [FRONT_DOOR_SMS, FRONT_DOOR_EMAIL]
+
+
+def test_a_team_on_duty_for_adults_round_the_clock_still_hands_over_a_childs_request_at_9(
+    make_app: AppFactory, clock: Clock, twilio: FakeTwilio, mail: MailServer
+) -> None:
+    """The emergency duty service takes adults in office hours too here: at 9 it is off duty
+    for children only, and the child's request it was asked at 08:50 goes to the front door, as
+    its e-mail promised."""
+    app = callback_line(
+        make_app, twilio, mail, {**CHANNELS, "duty": {"adults_in_hours": "emergency_duty"}}
+    )
+    clock.now = clock.now.replace(hour=8, minute=50)
+    request_id = ask_for_call_back(app, failed_transfer(app), clock)
+    assert request_id is not None
+    [email] = [" ".join(m.body.split()) for m in messages(app) if m.channel == "email"]
+    assert "when you go off duty" in email and "the children's services front door" in email
+    clock.now = clock.now.replace(hour=9, minute=5)
+    deliver(app)
+    assert [address for _, address, _ in handovers(app)] == [FRONT_DOOR_SMS, FRONT_DOOR_EMAIL]
+    assert request_row(app, request_id).handed_over_to == "front_door"
+
+
+def test_a_handover_still_waiting_when_the_team_asked_is_back_on_duty_is_never_sent(
+    line: Flask, clock: Clock, mail: MailServer
+) -> None:
+    """The mail server is down from 17:10 until the next morning: the emergency duty service,
+    off duty by then, must not read that the front door, back on duty, is off duty."""
+    clock.now = clock.now.replace(hour=16, minute=55)
+    request_id = ask_for_call_back(line, failed_transfer(line), clock)
+    assert request_id is not None
+    deliver(line)
+    mail.stop()
+    clock.now = clock.now.replace(hour=17, minute=10)
+    deliver(line)
+    assert handovers(line) == [("sms", EDS_SMS, "sent"), ("email", EDS_EMAIL, "queued")]
+    mail.start()
+    clock.now += timedelta(hours=16, minutes=20)
+    deliver(line)
+    assert handovers(line) == [("sms", EDS_SMS, "sent"), ("email", EDS_EMAIL, "not needed")]
+    why = "the children's services front door was on duty again before it was sent"
+    assert ("not needed", why) in events(line)
+    assert [m["To"] for m in mail.mailbox.mails if m["To"] == EDS_EMAIL] == []
+    assert request_row(line, request_id).taken_at is None

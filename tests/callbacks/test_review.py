@@ -293,7 +293,7 @@ def test_the_call_page_says_when_a_request_was_handed_over_and_to_whom(
     deliver(supervised)
     call_id = request_row(supervised, request_id).call_id
     page = messages_section(sam(supervised).get(f"/review/calls/{call_id}").get_data(as_text=True))
-    assert "Handed over at 2026-11-25 17:10:00" in page
+    assert "Handed over to emergency_duty at 2026-11-25 17:10:00" in page
     assert "handed over: 2 message(s) to the Berkshire emergency duty service, on duty now" in page
     assert "handover by sms" in page
 
@@ -318,3 +318,21 @@ def test_the_queue_says_how_long_since_the_caller_asked_not_since_the_call_began
     done_page = client.get(f"/review/callbacks/{call_id}/done").get_data(as_text=True)
     asked = re.search(r"Asked for\s*</dt>\s*<dd[^>]*>(.*?)</dd>", done_page, re.S)
     assert asked is not None and "11:06" in asked.group(1)
+
+
+def test_the_call_page_never_says_handed_over_when_nobody_could_be_sent_it(
+    supervised: Flask, clock: Clock
+) -> None:
+    """An adult's request to the emergency duty service at 3am; at 9 adult social care, who take
+    no call backs here, is on duty: the page says nobody was sent it, and why."""
+    clock.now = clock.now.replace(hour=3)
+    adult = PhoneCall(supervised, ["1", "2", "2", "no-answer", "h"]).log.call_sid
+    request_id = ask_for_call_back(supervised, adult, clock)
+    assert request_id is not None
+    assert request_row(supervised, request_id).team == "emergency_duty"
+    clock.now = clock.now.replace(hour=9, minute=30)
+    deliver(supervised)
+    call_id = request_row(supervised, request_id).call_id
+    page = messages_section(sam(supervised).get(f"/review/calls/{call_id}").get_data(as_text=True))
+    assert "Handed over" not in page
+    assert "not handed over: Wokingham adult social care, on duty now, cannot be sent" in page
