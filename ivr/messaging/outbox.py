@@ -300,6 +300,7 @@ def fields(box: Outbox, call: Call, request: CallbackRequest, link: str) -> dict
         # take minutes, and the team judges how long the caller has waited from this.
         "time": box.wording.office_time(request.requested_at),
         "team_name": box.line.contact(request.team).name,
+        "dialled_name": box.line.contact(call.transfer_to or request.team).name,
         "reason": box.wording.why_they_rang(call),
         "link": link,
         "minutes": minutes,

@@ -23,7 +23,17 @@ from ivr.models import Call
 FILE_NAME = "messages.en-GB.yaml"
 # What a message template may ask for.
 PLACEHOLDERS = frozenset(
-    {"service_name", "caller_number", "reference", "time", "team_name", "reason", "link", "minutes"}
+    {
+        "service_name",
+        "caller_number",
+        "reference",
+        "time",
+        "team_name",
+        "dialled_name",
+        "reason",
+        "link",
+        "minutes",
+    }
 )
 # The call-back request's own: what happens if nobody takes it (Wording.if_not_taken), and the
 # team on duty by then that is sent it too where the team asked will have gone off duty.

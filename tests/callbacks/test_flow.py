@@ -73,6 +73,10 @@ def test_a_call_back_asked_for_after_the_front_door_closed_goes_to_the_duty_serv
     assert "keep trying 0, 1, 3, 4, 4. 3, 5, 1. 9, 9, 9," in said, played.transcript
     assert [m.address for m in messages(line)] == [EDS_SMS, EDS_EMAIL]
     assert played.record["transfer_to"] == "front_door"
+    email = " ".join(messages(line)[1].body.split())
+    assert "did not get through to the children's services front door" in email
+    assert "Call back 07911 123456 (call" in messages(line)[1].subject
+    assert "the Berkshire emergency duty service)" in messages(line)[1].subject
     clock.now = after_five + timedelta(minutes=16)
     deliver(line)
     assert [m.address for m in messages(line) if m.purpose == "escalation"] == []
