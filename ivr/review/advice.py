@@ -183,8 +183,14 @@ def _known(call: Call) -> bool:
 
 def _filled(line: Line, prompt: str, spoken: Spoken, call: Call) -> str:
     """A sentence as the caller heard it the first time: the teams named are those on duty
-    then ("the duty team" out of hours is the emergency duty service), never a placeholder."""
-    return line.sentence(prompt).format_map(Words(line, spoken.at, reference=call.reference))
+    then ("the duty team" out of hours is the emergency duty service). A council's own prompts
+    may name what only the call's webhook knew (the team a transfer rang): that sentence is
+    shown as written rather than the page failing."""
+    template = line.sentence(prompt)
+    try:
+        return template.format_map(Words(line, spoken.at, reference=call.reference))
+    except KeyError:
+        return template
 
 
 def given(call: Call) -> Given:

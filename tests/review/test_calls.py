@@ -276,3 +276,17 @@ def test_a_referral_after_the_999_advice_leaves_the_999_advice_on_the_call_page(
     )
     page = supervisor.get("/review/calls/1").get_data(as_text=True)
     assert "Hang up and dial 999 now." in page.split("Advice given")[1]
+
+
+def test_an_advice_sentence_naming_what_only_the_call_knew_still_opens_the_call_page(
+    app: Flask, supervisor: FlaskClient, call, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A council's own words may name the team a transfer rang ({transfer_name}), which the
+    page cannot work out again: the sentence is shown as written, and the page still opens."""
+    call("1", "2", "")
+    sentences = app.extensions["ivr.line"].prompts["sentences"]
+    monkeypatch.setitem(sentences, "advice_referral", "Make a referral now, to {transfer_name}.")
+    page = supervisor.get("/review/calls/1")
+    assert page.status_code == 200
+    advice = page.get_data(as_text=True).split("Advice given")[1].split("</div>")[0]
+    assert "Make a referral now, to {transfer_name}." in advice
