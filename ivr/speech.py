@@ -245,9 +245,7 @@ class SpeechMatcher:
         asked = self._asked_alone(matched)
         if prompt.question and asked is not None and asked.kind in YES_OR_NO:
             return None
-        if prompt.question and any(
-            part.asked and self._asks_back(items) for part, items in matched
-        ):
+        if prompt.question and self._only_asks_back(matched):
             return None
         reading = Reading(softened=prompt.asked_softens and asked is not None)
         for part, items in matched:
@@ -308,11 +306,21 @@ class SpeechMatcher:
         item, asked = said[0]
         return item if asked and isinstance(item, Entry) and item.keys is not None else None
 
-    def _asks_back(self, items: Sequence[Entry | str]) -> bool:
+    def _only_asks_back(self, matched: Sequence[tuple[Part, list[Entry | str]]]) -> bool:
         """A yes or a no inside a question of the caller's own ("Should I say yes?", "Is it
-        no?"): asking the line what to answer, not answering."""
-        unknown = any(isinstance(i, str) and i not in self.skippable for i in items)
-        return unknown and any(isinstance(i, Entry) and i.kind in YES_OR_NO for i in items)
+        no?"), and no answer said outright beside it: asking the line what to answer. A yes
+        or no said first stands ("Yes, what do I do now?"), and a question's "I do", "I can"
+        ("What do I do?") is no yes."""
+
+        def answers(items: list[Entry | str]) -> bool:
+            return any(isinstance(i, Entry) and i.kind in YES_OR_NO and not i.echo for i in items)
+
+        def unknown(items: list[Entry | str]) -> bool:
+            return any(isinstance(i, str) and i not in self.skippable for i in items)
+
+        asks_back = any(part.asked and unknown(items) and answers(items) for part, items in matched)
+        said_outright = any(not part.asked and answers(items) for part, items in matched)
+        return asks_back and not said_outright
 
     @staticmethod
     def _yes_or_no_key(prompt: Prompt, key: str) -> bool:
