@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -12,15 +13,17 @@ from sqlalchemy import select
 from ivr import db
 from ivr.messaging.models import OutboxMessage
 from tests.callbacks.conftest import (
+    CHANNELS,
     EDS_EMAIL,
     EDS_SMS,
     FRONT_DOOR_EMAIL,
     FRONT_DOOR_SMS,
+    MANAGER_SMS,
     deliver,
     events,
     messages,
 )
-from tests.callbacks.stand_ins import FakeTwilio, MailServer
+from tests.callbacks.stand_ins import ACCOUNT_SID, FakeTwilio, MailServer
 from tests.conftest import AppFactory, Clock, PhoneCall, worker_seen
 
 Call = Callable[..., PhoneCall]
@@ -82,6 +85,30 @@ def test_a_call_back_asked_for_after_the_front_door_closed_goes_to_the_duty_serv
     assert [m.address for m in messages(line) if m.purpose == "escalation"] == []
     assert ("requested", "emergency_duty") in events(line)
     assert ("escalated", "no escalation contacts are configured for this team") in events(line)
+
+
+def test_the_escalation_names_the_team_the_call_rang_not_the_one_asked(
+    make_app: AppFactory, call: Call, clock: Clock, twilio: FakeTwilio, mail: MailServer
+) -> None:
+    """The front door rang out at 17:00:05 and the emergency duty service was asked: its duty
+    manager must not read that the call did not get through to the emergency duty service."""
+    settings = copy.deepcopy(CHANNELS)
+    eds = settings["contacts"]["emergency_duty"]["callbacks"]
+    eds["escalate"] = {"sms": [MANAGER_SMS]}
+    app = make_app(
+        {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_API_URL": twilio.url, "SMTP_URL": mail.url},
+        **settings,
+    )
+    clock.now = datetime(2026, 11, 27, 16, 59, 40, tzinfo=UTC)
+    worker_seen(app)
+    after_five = datetime(2026, 11, 27, 17, 0, 5, tzinfo=UTC)
+    call("1", "2", "", "no-answer", "2", on=app, rings_until=after_five)
+    clock.now = after_five + timedelta(minutes=16)
+    deliver(app)
+    [text] = [t for t in twilio.texts if t.to == MANAGER_SMS]
+    assert "did not get through to the children's services front door" in " ".join(
+        text.body.split()
+    )
 
 
 def test_no_call_back_offered_without_a_channel(make_app: AppFactory, call: Call) -> None:
