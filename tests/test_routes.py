@@ -538,6 +538,18 @@ def test_the_contacts_menu_names_the_adults_own_out_of_hours_team(make_app, cloc
     )
 
 
+@pytest.mark.parametrize("team", ["front_door", "emergency_duty"])
+def test_the_contacts_menu_never_says_a_team_takes_adults_when_it_is_closed_from_itself(
+    make_app, clock, team
+) -> None:
+    """One team takes adults in and out of office hours: "when it's closed, the same team
+    answers for adults too" would contradict the sentence before it."""
+    everyone = {"in_hours": "front_door", "out_of_hours": team, "adults_in_hours": team}
+    app = make_app(duty={**everyone, "adults_out_of_hours": team})
+    heard = PhoneCall(app, ["3", "h"]).log.heard()
+    assert "answers for adults too" not in heard
+
+
 def test_the_line_closes_the_record_at_its_goodbye_even_without_a_status_callback(
     client, app
 ) -> None:
