@@ -9,7 +9,7 @@ of the line's voice.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -36,17 +36,31 @@ class Path:
         return round(self.words_before * 60 / WORDS_PER_MINUTE, 1)
 
 
+def moment(line: Line, at: datetime) -> dict[str, bool]:
+    """The conditions the hour decides, as the call's flow reads them at `at`."""
+    office_open, closed_today = line.office_open(at), line.office_closed_today(at)
+    nspcc_open = line.contact_open("nspcc", at)
+    return {
+        "office_is_open": office_open,
+        "office_is_closed": not office_open,
+        "office_closed_today": closed_today,
+        "usual_hours_today": not closed_today,
+        "nspcc_open": nspcc_open,
+        "nspcc_closed": not nspcc_open,
+    }
+
+
 def _holds(
-    line: Line, say: Say, state: str, first: bool, consent: str | None, office_open: bool
+    line: Line, say: Say, state: str, first: bool, consent: str | None, now: Mapping[str, bool]
 ) -> bool:
-    """Whether a sentence is spoken on this walk: in office hours, first time through."""
+    """Whether a sentence is spoken on this walk: at the moment `now` describes, first time
+    through."""
     conditions = {
         None: True,
         **line.team_conditions(),
+        **now,
         "first_time": first,
         "needs_key_help": state in ROUTE_STARTS,
-        "office_is_open": office_open,
-        "office_is_closed": not office_open,
         "consent_refused": consent == "refused",
         "consent_not_asked": consent == "not_asked",
     }
@@ -56,11 +70,11 @@ def _holds(
 def words_heard(line: Line, at: datetime, state: str, first: bool, consent: str | None) -> int:
     """The words of a state's prompts as a caller hears them, placeholders filled."""
     words = Words(line, at, reference="1, 2, 3, 4, 5, 6")
-    office_open = line.office_open(at)
+    now = moment(line, at)
     spoken = [
         line.sentence(say.prompt).format_map(words)
         for say in STATES[state].says
-        if _holds(line, say, state, first, consent, office_open)
+        if _holds(line, say, state, first, consent, now)
     ]
     return sum(len(text.split()) for text in spoken)
 
@@ -68,6 +82,8 @@ def words_heard(line: Line, at: datetime, state: str, first: bool, consent: str 
 def paths(line: Line, at: datetime) -> Iterator[Path]:
     """Every advice state with its quickest path from the start of a call, in office hours."""
     start = (INITIAL, None)
+    # The keys are followed as in office hours, whatever `at` is.
+    routes_now = {**moment(line, at), "office_is_open": True, "office_is_closed": False}
     seen, given = {start}, set()
     queue = deque([(start, (), 0)])
     while queue:
@@ -83,7 +99,7 @@ def paths(line: Line, at: datetime) -> Iterator[Path]:
             usable = [
                 r
                 for r in routes
-                if not r.when or _holds(line, Say("", r.when), name, False, consent, True)
+                if not r.when or _holds(line, Say("", r.when), name, False, consent, routes_now)
             ]
             if not usable:
                 continue

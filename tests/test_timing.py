@@ -10,6 +10,7 @@ from ivr.config import load_config, load_prompts
 from ivr.flow import ADVICE_OUTCOMES, STATES
 from ivr.line import Line, Words
 from ivr.timing import long_questions, paths, words_heard
+from tests.conftest import AppFactory, Clock, PhoneCall, prompt_pattern
 
 WEDNESDAY_11AM = datetime(2026, 11, 25, 11, 0, tzinfo=UTC)
 
@@ -80,3 +81,24 @@ def test_the_contacts_menu_counts_the_adults_out_of_hours_team_as_it_is_named(
         line, WEDNESDAY_11AM, "contacts", False, None
     )
     assert difference == own - shared != 0
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        WEDNESDAY_11AM,
+        datetime(2026, 12, 25, 11, 0, tzinfo=UTC),  # Christmas Day: closed today
+        datetime(2026, 11, 28, 23, 30, tzinfo=UTC),  # a Saturday night: the NSPCC closed
+    ],
+)
+def test_the_contacts_menu_is_counted_as_the_caller_hears_it(
+    make_app: AppFactory, clock: Clock, at: datetime
+) -> None:
+    clock.now = at
+    app = make_app()
+    line = app.extensions["ivr.line"]
+    sentences = line.prompts["sentences"]
+    patterns = [prompt_pattern(sentences[say.prompt]) for say in STATES["contacts"].says]
+    said = PhoneCall(app, ["3", "h"]).said()
+    heard = [text for text in said if any(p.match(text) for p in patterns)]
+    assert words_heard(line, at, "contacts", False, None) == sum(len(t.split()) for t in heard)
