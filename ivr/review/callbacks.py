@@ -69,14 +69,19 @@ def queue(session: Session, order: str = "oldest", page: int = 1) -> Queue:
     total = session.scalar(select(func.count()).select_from(Call).where(*_open())) or 0
     pages = max((total + PAGE - 1) // PAGE, 1)
     page = min(max(page, 1), pages)
-    sort = (
-        (Call.started_at, Call.id)
-        if order == "oldest"
-        else (Call.started_at.desc(), Call.id.desc())
-    )
+    # By when the caller asked: the menus and a transfer that rang out can take minutes, so a
+    # call begun earlier may have asked later. A call recorded before requests had rows of their
+    # own goes by its start.
+    asked = func.coalesce(CallbackRequest.requested_at, Call.started_at)
+    sort = (asked, Call.id) if order == "oldest" else (asked.desc(), Call.id.desc())
     rows = list(
         session.scalars(
-            select(Call).where(*_open()).order_by(*sort).offset((page - 1) * PAGE).limit(PAGE)
+            select(Call)
+            .outerjoin(CallbackRequest, CallbackRequest.call_id == Call.id)
+            .where(*_open())
+            .order_by(*sort)
+            .offset((page - 1) * PAGE)
+            .limit(PAGE)
         )
     )
     ids = [row.id for row in rows]

@@ -89,8 +89,8 @@ def transfer_words(call: object) -> str:
 
 
 @bp.app_template_filter("team")
-def team(key: str | None) -> str:
-    return words.team(known_line(), key)
+def team(key: str | None, starts: bool = True) -> str:
+    return words.team(known_line(), key, starts=starts)
 
 
 @bp.app_template_filter("phrase")

@@ -118,11 +118,14 @@ def moment(line: Line, step_name: str, kind: str, pressed: str, at: datetime) ->
     return Moment(at, asked, meaning or humanise(pressed), how)
 
 
-def team(line: Line, key: str | None) -> str:
-    """A contact key from config as the team's name, "The children's services front door"."""
+def team(line: Line, key: str | None, *, starts: bool = True) -> str:
+    """A contact key from config as the team's name: "The children's services front door" to
+    start a sentence, as the config writes it inside one."""
     if not key:
         return ""
     contact = line.config.get("contacts", {}).get(key)
+    if contact and not starts:
+        return str(contact["name"])
     return humanise(contact["name"]) if contact else humanise(key)
 
 

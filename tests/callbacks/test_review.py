@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 from collections.abc import Callable
@@ -292,8 +293,11 @@ def test_the_call_page_says_when_a_request_was_handed_over_and_to_whom(
     clock.now += timedelta(minutes=15)
     deliver(supervised)
     call_id = request_row(supervised, request_id).call_id
-    page = messages_section(sam(supervised).get(f"/review/calls/{call_id}").get_data(as_text=True))
-    assert "Handed over to emergency_duty at 2026-11-25 17:10:00" in page
+    page = html.unescape(
+        messages_section(sam(supervised).get(f"/review/calls/{call_id}").get_data(as_text=True))
+    )
+    assert "Requested of the children's services front door at 2026-11-25 16:55:00" in page
+    assert "Handed over to the Berkshire emergency duty service at 2026-11-25 17:10:00" in page
     assert "handed over: 2 message(s) to the Berkshire emergency duty service, on duty now" in page
     assert "handover by sms" in page
 
@@ -318,6 +322,31 @@ def test_the_queue_says_how_long_since_the_caller_asked_not_since_the_call_began
     done_page = client.get(f"/review/callbacks/{call_id}/done").get_data(as_text=True)
     asked = re.search(r"Asked for\s*</dt>\s*<dd[^>]*>(.*?)</dd>", done_page, re.S)
     assert asked is not None and "11:06" in asked.group(1)
+    call_page = client.get(f"/review/calls/{call_id}").get_data(as_text=True)
+    assert "for 10 minutes, since Wed 25 Nov 2026, 11:06." in " ".join(call_page.split())
+
+
+def test_the_queue_puts_first_the_caller_who_has_waited_longest(
+    supervised: Flask, clock: Clock
+) -> None:
+    """A began at 11:00 and asked at 11:20; B began at 11:02 and asked at 11:03: B has waited
+    longest, so B heads the queue oldest first, and A the newest first."""
+    first = failed_transfer(supervised)
+    clock.now += timedelta(minutes=2)
+    second = failed_transfer(supervised)
+    clock.now += timedelta(minutes=1)
+    ask_for_call_back(supervised, second, clock)
+    clock.now += timedelta(minutes=17)
+    ask_for_call_back(supervised, first, clock)
+    clock.now += timedelta(minutes=10)
+    client = sam(supervised)
+
+    def waiting(order: str) -> list[str]:
+        page = client.get(f"/review/?order={order}").get_data(as_text=True)
+        return re.findall(r'data-label="Waiting"><strong>(.*?)</strong>', page)
+
+    assert waiting("oldest") == ["27 minutes", "10 minutes"]
+    assert waiting("newest") == ["10 minutes", "27 minutes"]
 
 
 def test_the_call_page_never_says_handed_over_when_nobody_could_be_sent_it(
