@@ -190,6 +190,13 @@ PROMPT_CASES = [
     ),
     pytest.param(
         'goodbye: "Thank you. Goodbye."',
+        'goodbye: "Thank you. We open at {opens_at}. Goodbye."',
+        "goodbye:",
+        "sentences.goodbye: {opens_at} is filled in only in safe_office_from",
+        id="a placeholder only the safe guidance fills",
+    ),
+    pytest.param(
+        'goodbye: "Thank you. Goodbye."',
         'goodbye: "Thank you. Goodbye.}"',
         "goodbye:",
         "sentences.goodbye: the braces do not parse",

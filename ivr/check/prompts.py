@@ -57,6 +57,13 @@ FIXED_PLACEHOLDERS = frozenset(
         "team_now_number",
     }
 )
+# Placeholders only one answer fills, and the sentences it fills them in: anywhere else the
+# sentence would fail as it is spoken (a webhook would give the safe guidance instead).
+FILLED_ONLY_IN: Mapping[str, frozenset[str]] = {
+    "closes_at": frozenset({"safe_out_of_hours_from"}),
+    "opens_at": frozenset({"safe_office_from"}),
+    "closed_days": frozenset(key for key in SPOKEN_ELSEWHERE if key.startswith("static_")),
+}
 DUTY_ROLES = (
     "duty",
     "adult_duty",
@@ -105,6 +112,19 @@ def check_sentences(prompts: Located, config: Located | None) -> Iterator[Proble
             yield prompts.problem(path, reason)
         else:
             yield from (prompts.problem(path, reason) for reason in fields_problems(text, allowed))
+            yield from (prompts.problem(path, reason) for reason in misplaced(key, text))
+
+
+def misplaced(key: str, text: str) -> Iterator[str]:
+    """Placeholders this sentence names that only another one is filled in with."""
+    try:
+        fields = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError:
+        return  # fields_problems says why
+    for name in sorted(fields & FILLED_ONLY_IN.keys()):
+        if key not in FILLED_ONLY_IN[name]:
+            where = ", ".join(sorted(FILLED_ONLY_IN[name]))
+            yield f"{{{name}}} is filled in only in {where}"
 
 
 def placeholders(config: Located | None) -> frozenset[str] | None:
