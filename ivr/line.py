@@ -164,16 +164,13 @@ class Line:
     def team_conditions(self) -> dict[str, bool]:
         """Each of TEAM_CONDITIONS: of ADULT_TEAMS true for exactly one, and whether adults
         have an out-of-hours team of their own (the contacts menu names it beside the
-        children's) or the children's, where that is not the adults' office-hours team too
-        (the menu says it takes adults when that team is closed). The caller, the review area
-        and the timings all pick their wording here."""
-        duty = self.config["duty"]
+        children's) or the children's (the menu says it takes adults too outside office
+        hours). The caller, the review area and the timings all pick their wording here."""
         shared = (self.adults_share_in_hours(), self.adults_share_out_of_hours())
         found = {name: shared == pattern for name, pattern in ADULT_TEAMS.items()}
-        round_the_clock = duty["adults_in_hours"] == duty["adults_out_of_hours"]
         return found | {
             "adults_apart_out_of_hours": not shared[1],
-            "adults_with_children_out_of_hours": shared[1] and not round_the_clock,
+            "adults_with_children_out_of_hours": shared[1],
         }
 
     def contact(self, key: str) -> hours.Contact:

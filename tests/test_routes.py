@@ -534,20 +534,23 @@ def test_the_contacts_menu_names_the_adults_own_out_of_hours_team(make_app, cloc
     shared = PhoneCall(make_app(), ["3", "h"]).log.heard()
     assert "For adults, when it's closed" not in shared
     assert (
-        "When it's closed, the Berkshire emergency duty service answers for adults too." in shared
+        "Outside those hours, the Berkshire emergency duty service answers for adults too."
+        in shared
     )
 
 
 @pytest.mark.parametrize("team", ["front_door", "emergency_duty"])
-def test_the_contacts_menu_never_says_a_team_takes_adults_when_it_is_closed_from_itself(
+def test_the_contacts_menu_says_who_takes_adults_out_of_hours_where_one_team_always_does(
     make_app, clock, team
 ) -> None:
-    """One team takes adults in and out of office hours: "when it's closed, the same team
-    answers for adults too" would contradict the sentence before it."""
+    """One team takes adults in and out of office hours: after its office hours, the caller
+    with an adult at risk at night still hears that it answers for adults outside them."""
     everyone = {"in_hours": "front_door", "out_of_hours": team, "adults_in_hours": team}
     app = make_app(duty={**everyone, "adults_out_of_hours": team})
+    clock.now = datetime(2026, 11, 25, 22, 0, tzinfo=UTC)
     heard = PhoneCall(app, ["3", "h"]).log.heard()
-    assert "answers for adults too" not in heard
+    name = app.extensions["ivr.line"].contact(team).name
+    assert f"Outside those hours, {name} answers for adults too." in heard
 
 
 def test_the_line_closes_the_record_at_its_goodbye_even_without_a_status_callback(
