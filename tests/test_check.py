@@ -196,6 +196,13 @@ PROMPT_CASES = [
         id="a placeholder only the safe guidance fills",
     ),
     pytest.param(
+        'seek_advice_press_0: "Or press 0 for {duty_name}."',
+        'seek_advice_press_0: "Or press 0 for {duty_name!x}."',
+        "seek_advice_press_0:",
+        "{duty_name} takes no ! or : in its braces",
+        id="a conversion that fails as the sentence is filled in",
+    ),
+    pytest.param(
         'goodbye: "Thank you. Goodbye."',
         'goodbye: "Thank you. Goodbye.}"',
         "goodbye:",

@@ -138,10 +138,19 @@ def placeholders(config: Located | None) -> frozenset[str] | None:
 def fields_problems(text: str, allowed: frozenset[str] | None) -> Iterator[str]:
     """Why a sentence would fail to fill in: bad braces, or a placeholder nothing supplies."""
     try:
-        fields = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+        parsed = [
+            (name, spec, conversion)
+            for _, name, spec, conversion in string.Formatter().parse(text)
+            if name is not None
+        ]
     except ValueError as error:
         yield f"the braces do not parse ({error}); write placeholders like {{duty_name}}"
         return
+    fields = [name for name, _, _ in parsed]
+    for name, spec, conversion in parsed:
+        if spec or conversion:
+            # "{duty_name!x}" parses, then fails as the sentence is filled in.
+            yield f"{{{name}}} takes no ! or : in its braces; write it like {{duty_name}}"
     for name in fields:
         if allowed is not None and name not in allowed:
             yield f"{{{name}}} is not a known placeholder; use one of {', '.join(sorted(allowed))}"

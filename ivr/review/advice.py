@@ -189,7 +189,7 @@ def _filled(line: Line, prompt: str, spoken: Spoken, call: Call) -> str:
     template = line.sentence(prompt)
     try:
         return template.format_map(Words(line, spoken.at, reference=call.reference))
-    except KeyError:
+    except (KeyError, ValueError, IndexError):
         return template
 
 
