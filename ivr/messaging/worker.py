@@ -1,4 +1,4 @@
-"""`ivr worker`: send what the outbox holds, retry what failed for now, escalate what waited.
+"""`ivr worker`: send what the outbox holds, retry what failed, escalate and hand over what waited.
 
 A message is claimed in one short transaction (locked, skipping rows another worker holds, on
 PostgreSQL), sent outside any transaction, and its result recorded in another. A worker killed
@@ -360,7 +360,7 @@ def retry_later(
 @click.option("--parent", type=int, hidden=True, help="Stop when this process has gone.")
 @with_appcontext
 def worker_command(once: bool, poll_seconds: float, parent: int | None) -> None:
-    """Send queued call-back messages and escalations; several may share one PostgreSQL."""
+    """Send call-back messages, escalations and handovers; several may share one PostgreSQL."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     worker = Worker(app)
     if once:
