@@ -173,6 +173,20 @@ class Line:
             "adults_with_children_out_of_hours": shared[1],
         }
 
+    def hour_conditions(self, at: datetime) -> dict[str, bool]:
+        """The conditions the hour decides, as the call's flow reads them at `at`: for the
+        timings and the review area, which replay a call without one."""
+        office_open, closed_today = self.office_open(at), self.office_closed_today(at)
+        nspcc_open = self.contact_open("nspcc", at)
+        return {
+            "office_is_open": office_open,
+            "office_is_closed": not office_open,
+            "office_closed_today": closed_today,
+            "usual_hours_today": not closed_today,
+            "nspcc_open": nspcc_open,
+            "nspcc_closed": not nspcc_open,
+        }
+
     def contact(self, key: str) -> hours.Contact:
         return self.fixed(("contact", key), lambda: hours.contact(self.config, key))
 

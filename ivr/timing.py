@@ -36,20 +36,6 @@ class Path:
         return round(self.words_before * 60 / WORDS_PER_MINUTE, 1)
 
 
-def moment(line: Line, at: datetime) -> dict[str, bool]:
-    """The conditions the hour decides, as the call's flow reads them at `at`."""
-    office_open, closed_today = line.office_open(at), line.office_closed_today(at)
-    nspcc_open = line.contact_open("nspcc", at)
-    return {
-        "office_is_open": office_open,
-        "office_is_closed": not office_open,
-        "office_closed_today": closed_today,
-        "usual_hours_today": not closed_today,
-        "nspcc_open": nspcc_open,
-        "nspcc_closed": not nspcc_open,
-    }
-
-
 def _holds(
     line: Line, say: Say, state: str, first: bool, consent: str | None, now: Mapping[str, bool]
 ) -> bool:
@@ -70,7 +56,7 @@ def _holds(
 def words_heard(line: Line, at: datetime, state: str, first: bool, consent: str | None) -> int:
     """The words of a state's prompts as a caller hears them, placeholders filled."""
     words = Words(line, at, reference="1, 2, 3, 4, 5, 6")
-    now = moment(line, at)
+    now = line.hour_conditions(at)
     spoken = [
         line.sentence(say.prompt).format_map(words)
         for say in STATES[state].says
@@ -83,7 +69,7 @@ def paths(line: Line, at: datetime) -> Iterator[Path]:
     """Every advice state with its quickest path from the start of a call, in office hours."""
     start = (INITIAL, None)
     # The keys are followed as in office hours, whatever `at` is.
-    routes_now = {**moment(line, at), "office_is_open": True, "office_is_closed": False}
+    routes_now = {**line.hour_conditions(at), "office_is_open": True, "office_is_closed": False}
     seen, given = {start}, set()
     queue = deque([(start, (), 0)])
     while queue:

@@ -255,9 +255,9 @@ def not_needed(session: Session, message: OutboxMessage, now: datetime) -> str |
         return "a supervisor was handling the request before it was sent"
     if session.get(CallbackDone, call_id) is not None:
         return "the request was marked done before it was sent"
-    call = session.get(Call, call_id)
-    if message.purpose == "handover" and wanted is not None and call is not None:
-        return handover.back_on_duty(outbox().line, call, wanted, now)
+    if message.purpose == "handover" and wanted is not None:
+        call = session.get(Call, call_id)
+        return handover.back_on_duty(outbox().line, call, wanted, now) if call else None
     return None
 
 

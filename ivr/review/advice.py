@@ -151,13 +151,11 @@ def _given(say: Say, spoken: Spoken, line: Line) -> bool:
     """Whether the caller heard the sentence that time: the agreement answer then, the hour then
     and the teams decide, as they did on the call. A condition not listed here is one the page
     cannot know, so its sentence is left out rather than claimed."""
-    open_then = line.office_open(spoken.at)
     conditions = {
         None: True,
         "consent_refused": spoken.consent == "refused",
         "consent_not_asked": spoken.consent == "not_asked",
-        "office_is_open": open_then,
-        "office_is_closed": not open_then,
+        **line.hour_conditions(spoken.at),
         **line.team_conditions(),
     }
     return conditions.get(say.when, False)

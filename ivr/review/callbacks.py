@@ -72,8 +72,8 @@ def queue(session: Session, order: str = "oldest", page: int = 1) -> Queue:
     # By when the caller asked: the menus and a transfer that rang out can take minutes, so a
     # call begun earlier may have asked later. A call recorded before requests had rows of their
     # own goes by its start.
-    asked = func.coalesce(CallbackRequest.requested_at, Call.started_at)
-    sort = (asked, Call.id) if order == "oldest" else (asked.desc(), Call.id.desc())
+    asked_at = func.coalesce(CallbackRequest.requested_at, Call.started_at)
+    sort = (asked_at, Call.id) if order == "oldest" else (asked_at.desc(), Call.id.desc())
     rows = list(
         session.scalars(
             select(Call)
@@ -85,8 +85,9 @@ def queue(session: Session, order: str = "oldest", page: int = 1) -> Queue:
         )
     )
     ids = [row.id for row in rows]
-    asked = requests_for(session, ids)
-    return Queue(rows, claims_for(session, ids), asked, total, page, pages, order)
+    return Queue(
+        rows, claims_for(session, ids), requests_for(session, ids), total, page, pages, order
+    )
 
 
 def claims_for(session: Session, ids: list[int]) -> dict[int, CallbackClaim]:
