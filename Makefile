@@ -30,7 +30,7 @@ test: $(STAMP)  ## lint, then the whole suite on SQLite, and on PostgreSQL when 
 		IVR_TEST_DATABASE=postgres $(BIN)/python -m pytest; \
 	fi
 
-bench: $(STAMP)  ## the line beside an honest bare-Flask ceiling on SQLite and PostgreSQL; its CPU profile
+bench: $(STAMP)  ## the line beside an honest bare-Flask ceiling and the libraries' floor, SQLite and PostgreSQL; its CPU profile
 	$(BIN)/python -m benchmarks.load --database sqlite --database $(BENCH_POSTGRES_URL) \
 		--json benchmarks/results/load.json
 	$(BIN)/python -m benchmarks.profile --json benchmarks/results/profile-sqlite.json

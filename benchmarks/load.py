@@ -2,11 +2,14 @@
 
 1. The ceiling: the bare Flask app (`benchmarks.ceiling`) under every worker setting in
    `--ceiling-settings`, flat out; the fastest is the ceiling for the rest of the run.
-2. The line: `ivr serve`'s options under every setting in `--line-settings`, flat out, on
-   each database, to find the fastest (what `ivr serve` should default to).
-3. Side by side, on each database, alternating: the best ceiling and the line at `ivr serve`'s
-   defaults, flat out (`--callers`) and paced (`--paced-callers`, a mean `--think` s pause
-   before each answer, as people listen before they press).
+2. The floor (`benchmarks.floor`: the least a webhook costs on the libraries the line is built
+   on) under every setting in `--floor-settings`, then the line, `ivr serve`'s options under
+   every setting in `--line-settings`, flat out, on each database, to find the fastest (what
+   `ivr serve` should default to).
+3. Side by side, on each database, alternating: the best ceiling, the floor and the line, both
+   at `ivr serve`'s defaults, flat out (`--callers`) and paced
+   (`--paced-callers`, a mean `--think` s pause before each answer, as people listen before
+   they press).
 
 Every level reports webhooks/s, latency (p50/p95/p99), errors, records lost (calls played whose
 record is missing or not closed afterwards), and CPU per webhook: the server's (user+system time
@@ -357,10 +360,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             search.append(measure(running, **flat, processes=processes, seed=1))
     best = max(search, key=lambda level: level.webhooks_per_second)
     ceiling = Settings.parse(best.settings)
+    floors: list[Level] = []
     sweep: list[Level] = []
     side_by_side: list[Level] = []
     databases = [Database(given) for given in args.database]
     try:
+        for database in databases:
+            for settings in args.floor_settings:
+                with server("floor", settings, database) as running:
+                    floors.append(measure(running, **flat, processes=processes, seed=2))
         for database in databases:
             for settings in args.line_settings:
                 with server("line", settings, database) as running:
@@ -369,8 +377,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             for load in (flat, paced):
                 with server("ceiling", ceiling, None) as running:
                     side_by_side.append(measure(running, **load, processes=processes, seed=3))
-                with server("line", defaults, database) as running:
-                    side_by_side.append(measure(running, **load, processes=processes, seed=3))
+                for app in ("floor", "line"):
+                    with server(app, defaults, database) as running:
+                        side_by_side.append(measure(running, **load, processes=processes, seed=3))
     finally:
         for database in databases:
             database.drop()
@@ -382,6 +391,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "ceiling_settings": str(ceiling),
         "line_defaults": str(defaults),
         "search": [asdict(level) for level in search],
+        "floor_search": [asdict(level) for level in floors],
         "sweep": [asdict(level) for level in sweep],
         "side_by_side": [asdict(level) for level in side_by_side],
     }
@@ -410,19 +420,42 @@ def report(result: dict[str, Any]) -> str:
 
     parts = [f"Ceiling search (best: {result['ceiling_settings']})", "", columns]
     parts += [row(level) for level in result["search"]]
+    parts += ["", "The floor's worker settings, flat out", "", columns]
+    parts += [row(level) for level in result["floor_search"]]
     parts += ["", "The line's worker settings, flat out", "", columns]
     parts += [row(level) for level in result["sweep"]]
     parts += ["", f"Side by side (line: `ivr serve` defaults, {result['line_defaults']})", ""]
     parts += [columns] + [row(level) for level in result["side_by_side"]]
-    parts += ["", "| db | pause s | throughput ratio | server CPU ratio | line p99 ms |"]
-    parts.append("|---|---|---|---|---|")
-    pairs = zip(result["side_by_side"][::2], result["side_by_side"][1::2], strict=True)
-    for bare, line in pairs:
-        throughput = line["webhooks_per_second"] / bare["webhooks_per_second"]
-        cpu = line["server_cpu_ms_per_webhook"] / bare["server_cpu_ms_per_webhook"]
+    parts += ["", "Against the ceiling (and the floor's own, to show what the libraries take)", ""]
+    parts.append(
+        "| db | pause s | line: throughput ratio | line: server CPU ratio | line p99 ms "
+        "| floor: throughput ratio | floor: server CPU ratio | line CPU / floor CPU |"
+    )
+    parts.append("|---|---|---|---|---|---|---|---|")
+    levels = result["side_by_side"]
+    cpu = "server_cpu_ms_per_webhook"
+
+    def ratio(of: dict[str, Any], to: dict[str, Any], key: str) -> str:
+        return f"{of[key] / to[key]:.2f}"
+
+    for bare, floor, line in zip(levels[::3], levels[1::3], levels[2::3], strict=True):
         parts.append(
-            f"| {line['database']} | {line['think_seconds']} | {throughput:.2f} | {cpu:.2f} "
-            f"| {line['p99_ms']} |"
+            f"| {line['database']} | {line['think_seconds']} "
+            f"| {ratio(line, bare, 'webhooks_per_second')} | {ratio(line, bare, cpu)} "
+            f"| {line['p99_ms']} | {ratio(floor, bare, 'webhooks_per_second')} "
+            f"| {ratio(floor, bare, cpu)} | {ratio(line, floor, cpu)} |"
+        )
+    best_ceiling = max(result["search"], key=lambda level: level["webhooks_per_second"])
+    parts += ["", "The floor at its best settings against the best ceiling, flat out", ""]
+    parts += ["| db | settings | throughput ratio | server CPU ratio |", "|---|---|---|---|"]
+    for name in dict.fromkeys(level["database"] for level in result["floor_search"]):
+        of_db = [level for level in result["floor_search"] if level["database"] == name]
+        fastest = max(of_db, key=lambda level: level["webhooks_per_second"])
+        leanest = min(of_db, key=lambda level: level["server_cpu_ms_per_webhook"])
+        parts.append(
+            f"| {name} | {fastest['settings']} (fastest), {leanest['settings']} (leanest) "
+            f"| {ratio(fastest, best_ceiling, 'webhooks_per_second')} "
+            f"| {ratio(leanest, best_ceiling, cpu)} |"
         )
     return "\n".join(parts)
 
@@ -440,6 +473,11 @@ def main() -> None:
         "--ceiling-settings",
         type=settings_list,
         default=settings_list("sync:2,sync:4,gthread:1x8,gthread:2x4,gthread:2x8"),
+    )
+    parser.add_argument(
+        "--floor-settings",
+        type=settings_list,
+        default=settings_list("sync:2,sync:4,gthread:2x8"),
     )
     parser.add_argument(
         "--line-settings",

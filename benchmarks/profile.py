@@ -5,7 +5,9 @@ signatures on, and charges the CPU time (this thread's, `time.thread_time_ns`) s
 app to components: each listed function's time, less the listed functions it calls, goes to its
 component; the rest of the app's time is Flask and Werkzeug themselves. A first pass times only
 the whole app, for a total free of the probes' own cost; a second pass splits it. The database
-statements each kind of webhook sends are counted too.
+statements each kind of webhook sends are counted too. The floor (`benchmarks.floor`) and the
+ceiling (`benchmarks.ceiling`) play as many calls the same way, so the three compare with
+gunicorn and HTTP left out.
 
     python -m benchmarks.profile --calls 400
     python -m benchmarks.profile --calls 400 --database-url postgresql://postgres@127.0.0.1:5432/test
@@ -31,6 +33,8 @@ from sqlalchemy import create_engine, event, make_url, text
 from sqlalchemy.pool import NullPool
 
 from benchmarks.caller import CALLER, KEYS, TOKEN
+from benchmarks.ceiling import app as ceiling
+from benchmarks.floor import make_app
 from ivr import create_app, db
 from ivr.phone import DIAL_STATUSES, FlaskTransport, GatherSpec, Phone
 
@@ -297,8 +301,13 @@ def main() -> None:
         app = create_app(
             {"DATABASE_URL": url, "TWILIO_AUTH_TOKEN": TOKEN, "LOG_STREAM": open("/dev/null", "w")}  # noqa: SIM115
         )
-        play(app, 50, seed=0, meter=None)  # warm: imports, caches, the pool's connection
+        floor = make_app(url, TOKEN, open("/dev/null", "w"))  # noqa: SIM115
+        for warmed in (app, floor, ceiling):
+            play(warmed, 50, seed=0, meter=None)  # warm: imports, caches, the pool's connection
         webhooks, seconds, kinds = play(app, args.calls, seed=1, meter=None)
+        bare = {name: play(other, args.calls, seed=1, meter=None) for name, other in
+                (("floor", floor), ("ceiling", ceiling))}  # fmt: skip
+        floor.extensions["ivr.engine"].dispose()
         meter = Meter()
         with probes(meter, app) as missing:
             probed, probed_seconds, _ = play(app, args.calls, seed=1, meter=meter)
@@ -309,7 +318,14 @@ def main() -> None:
     probed_ms = probed_seconds * 1000 / probed
     rows = sorted(meter.spent.items(), key=lambda item: -item[1])
     print(f"{dialect}: {webhooks} webhooks ({dict(kinds)}) in {args.calls} calls")
-    print(f"app CPU per webhook: {total_ms:.3f} ms unprobed, {probed_ms:.3f} ms probed\n")
+    print(f"app CPU per webhook: {total_ms:.3f} ms unprobed, {probed_ms:.3f} ms probed")
+    others = {name: spent * 1000 / count for name, (count, spent, _) in bare.items()}
+    floor_ms, ceiling_ms = others["floor"], others["ceiling"]
+    print(
+        f"as many calls in-process: the floor {floor_ms:.3f} ms, the ceiling {ceiling_ms:.3f} ms "
+        f"per webhook; the floor is {floor_ms / ceiling_ms:.1f} times the ceiling, the line "
+        f"{total_ms / floor_ms:.2f} times the floor\n"
+    )
     print("| component | ms per webhook | share |\n|---|---|---|")
     for component, spent in rows:
         share = spent / probed_seconds / 1e9
@@ -326,6 +342,8 @@ def main() -> None:
                     "webhooks": webhooks,
                     "cpu_ms_per_webhook": round(total_ms, 3),
                     "probed_cpu_ms_per_webhook": round(probed_ms, 3),
+                    "floor_cpu_ms_per_webhook": round(others["floor"], 3),
+                    "ceiling_cpu_ms_per_webhook": round(others["ceiling"], 3),
                     "components_ms": {c: round(s / 1e6 / probed, 4) for c, s in rows},
                     "statements_per_webhook": per_kind,
                 },

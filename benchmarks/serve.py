@@ -1,17 +1,20 @@
-"""gunicorn for the benchmark: the line or the bare ceiling app, under chosen worker settings.
+"""gunicorn for the benchmark: the line, the bare ceiling app or the floor, under chosen settings.
 
 The line runs with `ivr serve`'s own options (`ivr.server.options`) and only the worker count
 and class replaced, so a setting the sweep finds is exactly what `ivr serve` would run; the
+floor (`benchmarks.floor`) runs with the same options, so the two differ only in the app; the
 ceiling runs with gunicorn's defaults, no access log and connections kept alive, as a bare app
 would be served at its fastest.
 
     python -m benchmarks.serve line --port 5055 --settings sync:3
     python -m benchmarks.serve ceiling --port 5056 --settings gthread:2x8
+    python -m benchmarks.serve floor --port 5057 --settings sync:4
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,15 +66,25 @@ class Ceiling(Server):
         return app
 
 
+class Floor(Server):
+    """gunicorn serving the floor, under the line's own options."""
+
+    def load(self) -> Flask:
+        from benchmarks.floor import make_app
+
+        return make_app(os.environ["IVR_DATABASE_URL"], os.environ["TWILIO_AUTH_TOKEN"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("app", choices=["line", "ceiling"])
+    parser.add_argument("app", choices=["line", "ceiling", "floor"])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--settings", type=Settings.parse, required=True)
     args = parser.parse_args()
     bind = f"127.0.0.1:{args.port}"
-    if args.app == "line":
-        Server(options(bind, args.settings.workers) | args.settings.gunicorn()).run()
+    if args.app in ("line", "floor"):
+        served = Server if args.app == "line" else Floor
+        served(options(bind, args.settings.workers) | args.settings.gunicorn()).run()
     else:
         # Idle connections kept longer than a paced caller's longest pause (2 s), so none is
         # closed by the server just as its caller sends the next webhook.
