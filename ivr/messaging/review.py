@@ -25,6 +25,23 @@ class CallbackRecord:
     def events_of(self, message: OutboxMessage | None) -> list[OutboxEvent]:
         return self.events.get(message.id if message else None, [])
 
+    def undelivered(self, purpose: str) -> str | None:
+        """Why the request, its escalation or its handover (`purpose`) has reached nobody yet,
+        or None once one of its messages was sent (or it has none).
+
+        The summary above the messages says a request was made, escalated or handed over; a
+        supervisor reading "Handed over to the emergency duty service" must not take it that
+        they were told when the mail server was down all night, or every message failed.
+        """
+        states = {message.status for message in self.messages if message.purpose == purpose}
+        if not states or "sent" in states:
+            return None
+        if states & {"queued", "sending"}:
+            return "not sent yet"
+        if "failed" in states:
+            return "none of its messages could be sent"
+        return "its messages were not needed"
+
 
 def callback_record(session: Session, call_id: int) -> CallbackRecord | None:
     """None for a call that sent no message and asked for no call back."""

@@ -181,8 +181,12 @@ class Mailbox:
 
     def __init__(self) -> None:
         self.mails: list[EmailMessage] = []
+        # A reply such as "550 5.1.1 No such mailbox", to refuse every mail for good.
+        self.refusing: str | None = None
 
     async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
+        if self.refusing:
+            return self.refusing
         parsed = message_from_bytes(envelope.original_content, policy=policy.default)
         self.mails.append(parsed)  # type: ignore[arg-type]
         return "250 OK"

@@ -302,6 +302,62 @@ def test_the_call_page_says_when_a_request_was_handed_over_and_to_whom(
     assert "handover by sms" in page
 
 
+def state_line(app: Flask, call_id: int) -> str:
+    """The summary above a call's messages: requested, taken, escalated, handed over."""
+    page = sam(app).get(f"/review/calls/{call_id}").get_data(as_text=True)
+    summary = page.split('class="govuk-body callback-state">', 1)[1].split("</p>")[0]
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", summary)).split())
+
+
+def test_the_call_page_says_a_handover_reached_nobody_while_its_messages_wait(
+    supervised: Flask, requested: Callable[[], int], clock: Clock, mail: MailServer,
+    twilio: FakeTwilio,
+) -> None:  # fmt: skip
+    """The mail server and Twilio are down at 17:10, when the request is escalated and handed
+    over: the supervisor must not read that the emergency duty service was told until a
+    message reaches them."""
+    clock.now = clock.now.replace(hour=16, minute=55)
+    request_id = requested()
+    deliver(supervised)
+    call_id = request_row(supervised, request_id).call_id
+    mail.stop()
+    twilio.fail_next(503, times=20)
+    clock.now += timedelta(minutes=15)
+    deliver(supervised)
+    summary = state_line(supervised, call_id)
+    assert "Requested of the children's services front door at 2026-11-25 16:55:00. " in summary
+    assert "Escalated at 2026-11-25 17:10:00: not sent yet." in summary
+    assert (
+        "Handed over to the Berkshire emergency duty service at 2026-11-25 17:10:00: "
+        "not sent yet." in summary
+    )
+    mail.start()
+    twilio.answers.clear()
+    for _ in range(3):
+        clock.now += timedelta(minutes=10)
+        deliver(supervised)
+    summary = state_line(supervised, call_id)
+    assert summary.endswith(
+        "Handed over to the Berkshire emergency duty service at 2026-11-25 17:10:00."
+    ), summary
+
+
+def test_the_call_page_says_when_none_of_a_requests_messages_could_be_sent(
+    supervised: Flask, requested: Callable[[], int], twilio: FakeTwilio, mail: MailServer
+) -> None:
+    """Twilio refuses the duty phone's number and the mail server the duty mailbox, for good:
+    "Requested of the front door" alone would read as if the front door had been asked."""
+    mail.mailbox.refusing = "550 5.1.1 No such mailbox"
+    twilio.fail_next(400)
+    request_id = requested()
+    deliver(supervised)
+    call_id = request_row(supervised, request_id).call_id
+    assert state_line(supervised, call_id).startswith(
+        "Requested of the children's services front door at 2026-11-25 11:00:00: "
+        "none of its messages could be sent. Not taken yet."
+    )
+
+
 def test_the_queue_says_how_long_since_the_caller_asked_not_since_the_call_began(
     supervised: Flask, clock: Clock
 ) -> None:
