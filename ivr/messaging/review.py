@@ -26,21 +26,33 @@ class CallbackRecord:
         return self.events.get(message.id if message else None, [])
 
     def undelivered(self, purpose: str) -> str | None:
-        """Why the request, its escalation or its handover (`purpose`) has reached nobody yet,
-        or None once one of its messages was sent (or it has none).
+        """Why the request, its escalation or its handover (`purpose`), which was made, has
+        reached nobody, or None once one of its messages was sent.
 
         The summary above the messages says a request was made, escalated or handed over; a
-        supervisor reading "Handed over to the emergency duty service" must not take it that
-        they were told when the mail server was down all night, or every message failed.
+        supervisor reading "Escalated" or "Handed over to the emergency duty service" must not
+        take it that someone was told when the mail server was down all night, every message
+        failed, the team has nobody to send it to, or a supervisor held it back.
         """
-        states = {message.status for message in self.messages if message.purpose == purpose}
-        if not states or "sent" in states:
+        sent_for = [message for message in self.messages if message.purpose == purpose]
+        states = {message.status for message in sent_for}
+        if not states:
+            return "nobody to send it to"
+        if "sent" in states:
             return None
         if states & {"queued", "sending"}:
             return "not sent yet"
-        if "failed" in states:
-            return "none of its messages could be sent"
-        return "its messages were not needed"
+        why = [
+            item.detail
+            for message in sent_for
+            for item in self.events_of(message)
+            if item.event == "not needed" and item.detail
+        ]
+        if "failed" not in states:
+            return f"not sent ({why[-1]})" if why else "not sent"
+        if why:
+            return f"some of its messages failed and the others were not sent ({why[-1]})"
+        return "none of its messages could be sent"
 
 
 def callback_record(session: Session, call_id: int) -> CallbackRecord | None:

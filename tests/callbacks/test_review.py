@@ -358,6 +358,50 @@ def test_the_call_page_says_when_none_of_a_requests_messages_could_be_sent(
     )
 
 
+def test_the_call_page_says_a_request_held_back_for_a_supervisor_reached_nobody_until_released(
+    supervised: Flask, requested: Callable[[], int], clock: Clock, mail: MailServer,
+    twilio: FakeTwilio,
+) -> None:  # fmt: skip
+    """Both of the team's messages wait for providers that are down; a supervisor takes the
+    request and the worker sets them aside: the front door was never told, and the page must
+    not say the messages were merely not needed."""
+    mail.stop()
+    twilio.fail_next(503, times=5)
+    request_id = requested()
+    deliver(supervised)
+    call_id = request_row(supervised, request_id).call_id
+    client = sam(supervised)
+    assert post(client, f"/review/callbacks/{call_id}/claim").status_code == 302
+    mail.start()
+    twilio.answers.clear()
+    clock.now += timedelta(minutes=2)
+    deliver(supervised)
+    assert state_line(supervised, call_id).startswith(
+        "Requested of the children's services front door at 2026-11-25 11:00:00: not sent (a "
+        "supervisor was handling the request before it was sent). Not taken yet."
+    )
+    assert post(client, f"/review/callbacks/{call_id}/release").status_code == 302
+    deliver(supervised)
+    assert state_line(supervised, call_id).startswith(
+        "Requested of the children's services front door at 2026-11-25 11:00:00. Not taken yet."
+    )
+
+
+def test_the_call_page_says_an_escalation_with_nobody_to_send_it_to_reached_nobody(
+    supervised: Flask, requested: Callable[[], int], clock: Clock
+) -> None:
+    """The emergency duty service has no escalation contacts: "Escalated at 22:15" alone would
+    read as if someone had been told that nobody had taken it."""
+    clock.now = clock.now.replace(hour=22, minute=0)
+    request_id = requested()
+    clock.now += timedelta(minutes=15)
+    deliver(supervised)
+    call_id = request_row(supervised, request_id).call_id
+    assert "Escalated at 2026-11-25 22:15:00: nobody to send it to." in state_line(
+        supervised, call_id
+    )
+
+
 def test_the_queue_says_how_long_since_the_caller_asked_not_since_the_call_began(
     supervised: Flask, clock: Clock
 ) -> None:
