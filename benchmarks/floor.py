@@ -3,13 +3,16 @@
 The ceiling (`benchmarks.ceiling`) answers with a fixed text, so it says what gunicorn and
 Flask alone can do. The line must also check twilio's signature, read the form, load the call
 from the database and write it back with a step of its record, commit, build its answer with
-twilio's `VoiceResponse` (written out by `ivr.twiml.to_text`, the line's cheapest way to) and log
-a line. This app does exactly that and nothing more, on the
+twilio's `VoiceResponse` and log a line. This app does exactly that and nothing more, on the
 line's own tables, engine (`ivr.db.make_engine`: WAL with `synchronous=NORMAL`, `BEGIN
-IMMEDIATE` for a write) and statements written once with SQLAlchemy Core: no flow, no prompts,
-no hours, no metrics, no review area. Its cost less the ceiling's is what those libraries take
-for that work; the line's less the floor's is what the line's own code takes, the only part
-tuning it can remove.
+IMMEDIATE` for a write) and serving options, in the line's cheapest forms of each step: one
+HMAC per genuine webhook (`ivr.signature.signed_with`), prebuilt SQLAlchemy Core statements (on
+PostgreSQL the step inside the UPDATE), SQLite's writers queued as the line's are
+(`ivr.db.writer_turn`), the TwiML written out by `ivr.twiml.to_text`. No flow, no prompts, no
+hours, no metrics, no review area; it also leaves out work the line must do (finding a free
+reference, telling repeat deliveries apart), so it is, if anything, below a true floor. Its
+cost less the ceiling's is what those libraries take for that work; the line's less the
+floor's is what the line's own code takes, the only part tuning it can remove.
 
 Its calls follow the caller's script as the line's do: a question, answers, a transfer when
 0 is pressed, and the status callback closing the record, so `lost` counts for it too.
@@ -27,14 +30,15 @@ import logging
 import sys
 from datetime import UTC, datetime
 from typing import TextIO
+from urllib.parse import urlparse
 
 from flask import Flask, Response, request
 from sqlalchemy import bindparam, insert, select, update
-from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from ivr import db
 from ivr.models import Call, Step
+from ivr.signature import signed_with
 from ivr.twiml import to_text
 
 CALLS, STEPS = Call.__table__, Step.__table__
@@ -51,6 +55,12 @@ ADVANCE = (
     )
 )
 RECORD = insert(STEPS)
+# On PostgreSQL the step goes inside the UPDATE, one round trip for both, as the line sends it.
+STEP_ROW = {
+    key: bindparam(f"step_{key}", type_=STEPS.c[key].type)
+    for key in ("call_id", "seq", "step", "input", "kind", "at")
+}
+ADVANCE_WITH_STEP = ADVANCE.add_cte(insert(STEPS).values(STEP_ROW).cte("steps_added"))
 CLOSE = (
     update(CALLS)
     .where(CALLS.c.id == bindparam("call_id"))
@@ -87,28 +97,36 @@ def logged(kind: str, sid: str, **fields: str | int | None) -> None:
     log.info(json.dumps(line))
 
 
-def make_app(database_url: str, auth_token: str, log_stream: TextIO = sys.stderr) -> Flask:
-    """The floor on a database already migrated to the line's tables (`ivr.db.upgrade`)."""
+def make_app(
+    database_url: str,
+    auth_token: str,
+    log_stream: TextIO = sys.stderr,
+    pool_size: int = db.POOL_SIZE,
+) -> Flask:
+    """The floor on a database already migrated to the line's tables (`ivr.db.upgrade`), with a
+    pooled connection for each of a worker's threads, as the line keeps."""
     app = Flask(__name__)
-    engine = db.make_engine(database_url)
+    engine = db.make_engine(database_url, pool_size)
     app.extensions["ivr.engine"] = engine
     writing = engine.execution_options(**{db.WRITES: True})
-    lock = LOAD.with_for_update() if engine.dialect.name == "postgresql" else LOAD
-    validator = RequestValidator(auth_token)
+    turn = db.writer_turn(engine)
+    postgresql = engine.dialect.name == "postgresql"
+    lock = LOAD.with_for_update() if postgresql else LOAD
     log.handlers[:] = [logging.StreamHandler(log_stream)]
     log.setLevel(logging.INFO)
     log.propagate = False
 
     def signed() -> bool:
-        signature = request.headers.get("X-Twilio-Signature", "")
-        return bool(validator.validate(request.url, request.form, signature))
+        """twilio's own signature, computed once for a genuine webhook, as the line does."""
+        given = request.headers.get("X-Twilio-Signature", "").encode()
+        return signed_with(auth_token, urlparse(request.url), request.form, given)
 
     @app.post("/voice/incoming")
     def incoming() -> Response | tuple[str, int]:
         if not signed():
             return "", 403
         sid, now = request.form["CallSid"], datetime.now(UTC)
-        with writing.begin() as connection:
+        with turn(), writing.begin() as connection:
             connection.execute(
                 OPEN,
                 {
@@ -125,22 +143,24 @@ def make_app(database_url: str, auth_token: str, log_stream: TextIO = sys.stderr
         if not signed():
             return "", 403
         sid, now = request.form["CallSid"], datetime.now(UTC)
-        with writing.begin() as connection:
+        with turn(), writing.begin() as connection:
             call = connection.execute(lock, {"sid": sid}).one()
             step = call.step_count + 1
             transferred = answer if kind == "dial" else call.transfer_status
-            connection.execute(
-                ADVANCE,
-                {
-                    "call_id": call.id, "now_at": "safety", "new_tries": call.tries + 1,
-                    "steps": step, "transferred": transferred,
-                },
-            )  # fmt: skip
-            connection.execute(
-                RECORD,
-                {"call_id": call.id, "seq": step, "step": call.state, "input": answer,
-                 "kind": kind, "at": now},
-            )  # fmt: skip
+            moved = {
+                "call_id": call.id, "now_at": "safety", "new_tries": call.tries + 1,
+                "steps": step, "transferred": transferred,
+            }  # fmt: skip
+            recorded = {
+                "call_id": call.id, "seq": step, "step": call.state, "input": answer,
+                "kind": kind, "at": now,
+            }  # fmt: skip
+            if postgresql:
+                steps = {f"step_{key}": value for key, value in recorded.items()}
+                connection.execute(ADVANCE_WITH_STEP, moved | steps)
+            else:
+                connection.execute(ADVANCE, moved)
+                connection.execute(RECORD, recorded)
         logged(kind, sid, step=step, input=answer)
         return transfer(step) if answer == "0" else question(step)
 
@@ -158,7 +178,7 @@ def make_app(database_url: str, auth_token: str, log_stream: TextIO = sys.stderr
             return "", 403
         sid = request.form["CallSid"]
         took = int(request.form.get("CallDuration", "0"))
-        with writing.begin() as connection:
+        with turn(), writing.begin() as connection:
             call = connection.execute(lock, {"sid": sid}).one()
             ended = datetime.now(UTC)
             connection.execute(CLOSE, {"call_id": call.id, "ended": ended, "took": took})

@@ -20,6 +20,7 @@ from typing import Any
 
 from flask import Flask
 
+from ivr import db
 from ivr.server import Server, options
 
 
@@ -72,7 +73,8 @@ class Floor(Server):
     def load(self) -> Flask:
         from benchmarks.floor import make_app
 
-        return make_app(os.environ["IVR_DATABASE_URL"], os.environ["TWILIO_AUTH_TOKEN"])
+        url, token = os.environ["IVR_DATABASE_URL"], os.environ["TWILIO_AUTH_TOKEN"]
+        return make_app(url, token, pool_size=max(self.cfg.threads, db.POOL_SIZE))
 
 
 def main() -> None:
