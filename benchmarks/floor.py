@@ -5,14 +5,16 @@ Flask alone can do. The line must also check twilio's signature, read the form, 
 from the database and write it back with a step of its record, commit, build its answer with
 twilio's `VoiceResponse` and log a line. This app does exactly that and nothing more, on the
 line's own tables, engine (`ivr.db.make_engine`: WAL with `synchronous=NORMAL`, `BEGIN
-IMMEDIATE` for a write) and serving options, in the line's cheapest forms of each step: one
-HMAC per genuine webhook (`ivr.signature.signed_with`), prebuilt SQLAlchemy Core statements (on
-PostgreSQL the step inside the UPDATE), SQLite's writers queued as the line's are
-(`ivr.db.writer_turn`), the TwiML written out by `ivr.twiml.to_text`. No flow, no prompts, no
-hours, no metrics, no review area; it also leaves out work the line must do (finding a free
-reference, telling repeat deliveries apart), so it is, if anything, below a true floor. Its
-cost less the ceiling's is what those libraries take for that work; the line's less the
-floor's is what the line's own code takes, the only part tuning it can remove.
+IMMEDIATE` for a write) and serving options, in the line's cheapest forms of each step: the
+signature as the line checks it (`ivr.signature.signed_with`: one HMAC for a genuine webhook to
+a URL without a port, two where the served benchmark's URL has one, for both apps), prebuilt
+SQLAlchemy Core statements (on PostgreSQL the step inside the UPDATE), the TwiML written out by
+`ivr.twiml.to_text`. SQLite's writers wait for the write lock in SQLite's own busy handler,
+which sleeps: the line's own queue (`ivr.db.writer_turn`) polls, and its CPU is the line's. No
+flow, no prompts, no hours, no metrics, no review area; it also leaves out work the line must
+do (finding a free reference, telling repeat deliveries apart), so it is, if anything, below a
+true floor. Its cost less the ceiling's is what those libraries take for that work; the line's
+less the floor's is what the line's own code takes, the only part tuning it can remove.
 
 Its calls follow the caller's script as the line's do: a question, answers, a transfer when
 0 is pressed, and the status callback closing the record, so `lost` counts for it too.
@@ -109,7 +111,6 @@ def make_app(
     engine = db.make_engine(database_url, pool_size)
     app.extensions["ivr.engine"] = engine
     writing = engine.execution_options(**{db.WRITES: True})
-    turn = db.writer_turn(engine)
     postgresql = engine.dialect.name == "postgresql"
     lock = LOAD.with_for_update() if postgresql else LOAD
     log.handlers[:] = [logging.StreamHandler(log_stream)]
@@ -126,7 +127,7 @@ def make_app(
         if not signed():
             return "", 403
         sid, now = request.form["CallSid"], datetime.now(UTC)
-        with turn(), writing.begin() as connection:
+        with writing.begin() as connection:
             connection.execute(
                 OPEN,
                 {
@@ -143,7 +144,7 @@ def make_app(
         if not signed():
             return "", 403
         sid, now = request.form["CallSid"], datetime.now(UTC)
-        with turn(), writing.begin() as connection:
+        with writing.begin() as connection:
             call = connection.execute(lock, {"sid": sid}).one()
             step = call.step_count + 1
             transferred = answer if kind == "dial" else call.transfer_status
@@ -178,7 +179,7 @@ def make_app(
             return "", 403
         sid = request.form["CallSid"]
         took = int(request.form.get("CallDuration", "0"))
-        with turn(), writing.begin() as connection:
+        with writing.begin() as connection:
             call = connection.execute(lock, {"sid": sid}).one()
             ended = datetime.now(UTC)
             connection.execute(CLOSE, {"call_id": call.id, "ended": ended, "took": took})

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from twilio.request_validator import RequestValidator
 
 from benchmarks.floor import QUESTION, make_app
@@ -93,3 +93,30 @@ def test_the_floor_refuses_an_unsigned_first_webhook_and_opens_no_call(floor: Fl
     ).call()
     with floor.extensions["ivr.engine"].connect() as connection:
         assert connection.scalar(select(func.count()).select_from(Call.__table__)) == 0
+
+
+def test_a_gather_on_the_floor_sends_the_statements_the_line_does(floor: Flask) -> None:
+    """The floor is the line's cheapest form of the work: on PostgreSQL the step inside the
+    UPDATE (a lock and one write), on SQLite BEGIN IMMEDIATE, the read, the UPDATE, the INSERT."""
+    Phone(FlaskTransport(floor), f"{BASE}/voice/incoming", TOKEN, ScriptedAnswerer([])).call()
+    (call,) = recorded(floor)[0]
+    form = {"CallSid": str(call["call_sid"]), "Digits": "1"}
+    signature = RequestValidator(TOKEN).compute_signature(f"{BASE}/voice/gather?n=0", form)
+    engine = floor.extensions["ivr.engine"]
+    sent: list[str] = []
+
+    def count(_connection: object, _cursor: object, statement: str, *_rest: object) -> None:
+        sent.append(statement.split()[0].upper())
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = floor.test_client().post(
+            "/voice/gather?n=0", data=form, headers={"X-Twilio-Signature": signature}
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert response.status_code == 200
+    expected = ["SELECT", "WITH"] if engine.dialect.name == "postgresql" else [
+        "BEGIN", "SELECT", "UPDATE", "INSERT",
+    ]  # fmt: skip
+    assert sent == expected

@@ -35,24 +35,39 @@ class CallbackRecord:
         failed, the team has nobody to send it to, or a supervisor held it back.
         """
         sent_for = [message for message in self.messages if message.purpose == purpose]
-        states = {message.status for message in sent_for}
-        if not states:
+        if not sent_for:
             return "nobody to send it to"
-        if "sent" in states:
+        # A message whose link was used reached its reader, whatever its state says (a worker
+        # that died between sending and recording leaves it to be set aside later).
+        if any(message.status == "sent" or self._taken_from(message) for message in sent_for):
             return None
-        if states & {"queued", "sending"}:
+        waiting = [m for m in sent_for if m.status in ("queued", "sending")]
+        wanted = self.request
+        if waiting and wanted is not None and wanted.taken_at is not None:
+            return f"not sent (taken by {wanted.taken_by} before it was sent)"
+        if waiting:
             return "not sent yet"
-        why = [
-            item.detail
-            for message in sent_for
-            for item in self.events_of(message)
-            if item.event == "not needed" and item.detail
-        ]
-        if "failed" not in states:
-            return f"not sent ({why[-1]})" if why else "not sent"
-        if why:
-            return f"some of its messages failed and the others were not sent ({why[-1]})"
-        return "none of its messages could be sent"
+        set_aside = [m for m in sent_for if m.status == "not needed"]
+        why = max(
+            (
+                (item.id, item.detail)
+                for message in set_aside
+                for item in self.events_of(message)[-1:]
+                if item.event == "not needed" and item.detail
+            ),
+            default=(0, ""),
+        )[1]
+        reason = f" ({why})" if why else ""
+        if not set_aside:
+            return "none of its messages could be sent"
+        failed = len(sent_for) - len(set_aside)
+        if not failed:
+            return f"not sent{reason}"
+        others = "the other was" if len(set_aside) == 1 else "the others were"
+        return f"{failed} of its {len(sent_for)} messages failed and {others} not sent{reason}"
+
+    def _taken_from(self, message: OutboxMessage) -> bool:
+        return any(item.event == "taken" for item in self.events_of(message))
 
 
 def callback_record(session: Session, call_id: int) -> CallbackRecord | None:

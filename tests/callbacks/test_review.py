@@ -358,13 +358,12 @@ def test_the_call_page_says_when_none_of_a_requests_messages_could_be_sent(
     )
 
 
-def test_the_call_page_says_a_request_held_back_for_a_supervisor_reached_nobody_until_released(
+def held_for_a_supervisor(
     supervised: Flask, requested: Callable[[], int], clock: Clock, mail: MailServer,
     twilio: FakeTwilio,
-) -> None:  # fmt: skip
+) -> tuple[FlaskClient, int]:  # fmt: skip
     """Both of the team's messages wait for providers that are down; a supervisor takes the
-    request and the worker sets them aside: the front door was never told, and the page must
-    not say the messages were merely not needed."""
+    request; the providers are back when the worker next tries, and it sets both aside."""
     mail.stop()
     twilio.fail_next(503, times=5)
     request_id = requested()
@@ -376,6 +375,17 @@ def test_the_call_page_says_a_request_held_back_for_a_supervisor_reached_nobody_
     twilio.answers.clear()
     clock.now += timedelta(minutes=2)
     deliver(supervised)
+    return client, call_id
+
+
+def test_the_call_page_says_a_request_held_back_for_a_supervisor_reached_nobody_until_released(
+    supervised: Flask, requested: Callable[[], int], clock: Clock, mail: MailServer,
+    twilio: FakeTwilio,
+) -> None:  # fmt: skip
+    """Both of the team's messages wait for providers that are down; a supervisor takes the
+    request and the worker sets them aside: the front door was never told, and the page must
+    not say the messages were merely not needed."""
+    client, call_id = held_for_a_supervisor(supervised, requested, clock, mail, twilio)
     assert state_line(supervised, call_id).startswith(
         "Requested of the children's services front door at 2026-11-25 11:00:00: not sent (a "
         "supervisor was handling the request before it was sent). Not taken yet."
@@ -385,6 +395,64 @@ def test_the_call_page_says_a_request_held_back_for_a_supervisor_reached_nobody_
     assert state_line(supervised, call_id).startswith(
         "Requested of the children's services front door at 2026-11-25 11:00:00. Not taken yet."
     )
+
+
+def test_the_call_page_says_messages_released_by_a_supervisor_then_refused_reached_nobody(
+    supervised: Flask, requested: Callable[[], int], clock: Clock, mail: MailServer,
+    twilio: FakeTwilio,
+) -> None:  # fmt: skip
+    """Set aside while a supervisor had the request, queued again when they handed it back,
+    then refused for good: the page says they failed, not the supervisor's old reason."""
+    client, call_id = held_for_a_supervisor(supervised, requested, clock, mail, twilio)
+    assert post(client, f"/review/callbacks/{call_id}/release").status_code == 302
+    mail.mailbox.refusing = "550 5.1.1 No such mailbox"
+    twilio.fail_next(400)
+    deliver(supervised)
+    assert state_line(supervised, call_id).startswith(
+        "Requested of the children's services front door at 2026-11-25 11:00:00: "
+        "none of its messages could be sent. Not taken yet."
+    )
+
+
+def test_the_call_page_counts_a_failed_message_and_one_set_aside_for_a_supervisor(
+    supervised: Flask, requested: Callable[[], int], clock: Clock, mail: MailServer,
+    twilio: FakeTwilio,
+) -> None:  # fmt: skip
+    """The text is refused for good; the e-mail waits for the mail server, and a supervisor
+    takes the request before it is back."""
+    mail.stop()
+    twilio.fail_next(400)
+    request_id = requested()
+    deliver(supervised)
+    call_id = request_row(supervised, request_id).call_id
+    assert post(sam(supervised), f"/review/callbacks/{call_id}/claim").status_code == 302
+    mail.start()
+    clock.now += timedelta(minutes=2)
+    deliver(supervised)
+    assert state_line(supervised, call_id).startswith(
+        "Requested of the children's services front door at 2026-11-25 11:00:00: 1 of its 2 "
+        "messages failed and the other was not sent (a supervisor was handling the request "
+        "before it was sent). Not taken yet."
+    )
+
+
+def test_the_call_page_says_an_escalation_still_waiting_when_the_request_is_taken_never_goes(
+    supervised: Flask, requested: Callable[[], int], clock: Clock, mail: MailServer,
+    twilio: FakeTwilio,
+) -> None:  # fmt: skip
+    """The front door takes the request from its text while the escalation waits for the
+    providers: the escalation will never be sent, and the page must not say it is on its way."""
+    request_id = requested()
+    deliver(supervised)
+    call_id = request_row(supervised, request_id).call_id
+    mail.stop()
+    twilio.fail_next(503, times=10)
+    clock.now += timedelta(minutes=15)
+    deliver(supervised)
+    take(supervised.test_client(), links(supervised)[0], name="Jo")
+    summary = state_line(supervised, call_id)
+    assert "Taken by Jo at 2026-11-25 11:15:00." in summary
+    assert "Escalated at 2026-11-25 11:15:00: not sent (taken by Jo before it was sent)." in summary
 
 
 def test_the_call_page_says_an_escalation_with_nobody_to_send_it_to_reached_nobody(
