@@ -118,6 +118,7 @@ class SpeechMatcher:
         self.hesitations = frozenset(w for t in vocabulary["hesitations"] for w in phrase_of(t))
         self.negations = frozenset(w for t in vocabulary["negations"] for w in phrase_of(t))
         self.corrections = frozenset(w for t in vocabulary["corrections"] for w in phrase_of(t))
+        self.named_answers = [phrase_of(t) for t in vocabulary["named_answers"]]
         self.alone = {
             phrase_of(text): key for key, texts in vocabulary["alone"].items() for text in texts
         }
@@ -245,7 +246,7 @@ class SpeechMatcher:
         asked = self._asked_alone(matched)
         if prompt.question and asked is not None and asked.kind in YES_OR_NO:
             return None
-        if prompt.question and self._only_asks_back(matched):
+        if prompt.question and (self._only_asks_back(matched) or self._names_an_answer(parts)):
             return None
         reading = Reading(softened=prompt.asked_softens and asked is not None)
         for part, items in matched:
@@ -321,6 +322,19 @@ class SpeechMatcher:
         asks_back = any(part.asked and unknown(items) and answers(items) for part, items in matched)
         said_outright = any(not part.asked and answers(items) for part, items in matched)
         return asks_back and not said_outright
+
+    def _names_an_answer(self, parts: Sequence[Part]) -> bool:
+        """A question of the caller's own that names a yes or a no ("should I say yes?", "is
+        that a no?"): the caller is asking which to give, so a "sure" or "yes" said before it
+        is an "all right", not the answer; taking it as one would turn a question about
+        consent into consent."""
+        return any(
+            self._match_at(part.words, at, phrase) is not None
+            for part in parts
+            if part.asked
+            for at in range(len(part.words))
+            for phrase in self.named_answers
+        )
 
     @staticmethod
     def _yes_or_no_key(prompt: Prompt, key: str) -> bool:

@@ -25,6 +25,7 @@ WORD_LISTS = (
     "topics",
     "asking",
     "corrections",
+    "named_answers",
 )
 SECTIONS = (
     *WORD_LISTS,
