@@ -5,8 +5,8 @@ prompt's phrases in what Twilio heard, works out what each negation and hedge ap
 takes an answer only when every part of what was said points to the same key. Words that could
 mean two answers, a negation it cannot place, or a lone yes or no asked as a question ("Yes?")
 give no key: the caller is asked again, because an unclear answer must never become a yes or a no.
-Where a prompt says so (`asked_softens`), a choice asked alone ("An adult?") is softened, as a
-hedged one is: a caller who asks it back is as unsure as one who says "maybe".
+Where a prompt says so (`asked_softens`), a choice asked ("An adult?", "Is it only an adult?")
+is softened, as a hedged one is: a caller who asks it back is as unsure as one who says "maybe".
 """
 
 from __future__ import annotations
@@ -248,7 +248,8 @@ class SpeechMatcher:
             return None
         if prompt.question and (self._only_asks_back(matched) or self._names_an_answer(parts)):
             return None
-        reading = Reading(softened=prompt.asked_softens and asked is not None)
+        softened = prompt.asked_softens and (asked is not None or self._choice_asked(matched))
+        reading = Reading(softened=softened)
         for part, items in matched:
             if not prompt.question and part.words and self.corrections.issuperset(part.words):
                 continue  # "No, the NSPCC": a menu answer corrected, not a negation
@@ -322,6 +323,14 @@ class SpeechMatcher:
         asks_back = any(part.asked and unknown(items) and answers(items) for part, items in matched)
         said_outright = any(not part.asked and answers(items) for part, items in matched)
         return asks_back and not said_outright
+
+    @staticmethod
+    def _choice_asked(matched: Sequence[tuple[Part, list[Entry | str]]]) -> bool:
+        """Every choice said was said in a question ("Is it only an adult?", "Would that be the
+        adult team?"): the caller is asking which it is, as unsure as one asking "An adult?"
+        alone. A choice said flatly beside a question ("It's an adult, not a child?") is not."""
+        choosing = [part.asked for part, items in matched if any(_is_choice(i) for i in items)]
+        return bool(choosing) and all(choosing)
 
     def _names_an_answer(self, parts: Sequence[Part]) -> bool:
         """A question of the caller's own that names a yes or a no ("should I say yes?", "is
@@ -508,6 +517,11 @@ class SpeechMatcher:
             mapped = {hedged.get(k, k) for k in keys}
             agreed = mapped if agreed is None else agreed & mapped
         return next(iter(agreed)) if agreed and len(agreed) == 1 else None
+
+
+def _is_choice(item: Entry | str) -> bool:
+    """A phrase that picks one of the prompt's own choices: not a command, not a word."""
+    return isinstance(item, Entry) and item.statement and item.keys is not None
 
 
 def load_matcher(prompts: Path, config: Mapping[str, Any]) -> SpeechMatcher:
