@@ -39,16 +39,36 @@ class Part(NamedTuple):
     asked: bool
 
 
-def parts_of(text: str) -> list[Part]:
-    """What was said as parts of a sentence; apostrophes are dropped, so "don't" and "dont"
+def _pieces(text: str) -> list[str]:
+    """Words and the punctuation between them; apostrophes are dropped, so "don't" and "dont"
     read the same."""
-    text = re.sub(r"['\u2018\u2019`]", "", text.lower()).replace("-", " ")
-    pieces = _BOUNDARY.split(text)
+    return _BOUNDARY.split(re.sub(r"['\u2018\u2019`]", "", text.lower()).replace("-", " "))
+
+
+def parts_of(text: str) -> list[Part]:
+    """What was said as parts of a sentence."""
+    pieces = _pieces(text)
     return [
         Part(_WORD.findall(piece), pieces[i + 1 : i + 2] == ["?"])
         for i, piece in enumerate(pieces)
         if i % 2 == 0
     ]
+
+
+def questions_of(text: str) -> list[list[str]]:
+    """The words of each sentence that ended in a question mark. A comma does not end one:
+    "Should I say, yes?" and "Is that a yes, then?" are each one question."""
+    questions: list[list[str]] = []
+    words: list[str] = []
+    pieces = _pieces(text)
+    for i in range(0, len(pieces), 2):
+        words += _WORD.findall(pieces[i])
+        mark = pieces[i + 1] if i + 1 < len(pieces) else "."
+        if mark in ".!?;":
+            if mark == "?":
+                questions.append(words)
+            words = []
+    return questions
 
 
 def phrase_of(text: str) -> tuple[str, ...]:
@@ -92,7 +112,7 @@ class Prompt:
     hedged: Mapping[str, str]
     opposite: Mapping[str, Keys]
     alone: Mapping[tuple[str, ...], str]
-    asked_softens: bool  # a choice said alone as a question ("An adult?") is softened
+    asked_softens: bool  # a choice asked ("An adult?", "Is it an adult?") is softened
 
     @property
     def question(self) -> bool:
@@ -119,6 +139,8 @@ class SpeechMatcher:
         self.negations = frozenset(w for t in vocabulary["negations"] for w in phrase_of(t))
         self.corrections = frozenset(w for t in vocabulary["corrections"] for w in phrase_of(t))
         self.named_answers = [phrase_of(t) for t in vocabulary["named_answers"]]
+        self.naming = [phrase_of(t) for t in vocabulary["naming"]]
+        self.question_openers = [phrase_of(t) for t in vocabulary["question_openers"]]
         self.alone = {
             phrase_of(text): key for key, texts in vocabulary["alone"].items() for text in texts
         }
@@ -246,7 +268,9 @@ class SpeechMatcher:
         asked = self._asked_alone(matched)
         if prompt.question and asked is not None and asked.kind in YES_OR_NO:
             return None
-        if prompt.question and (self._only_asks_back(matched) or self._names_an_answer(parts)):
+        if prompt.question and (
+            self._only_asks_back(matched) or self._names_an_answer(prompt, transcript)
+        ):
             return None
         softened = prompt.asked_softens and (asked is not None or self._choice_asked(matched))
         reading = Reading(softened=softened)
@@ -324,25 +348,43 @@ class SpeechMatcher:
         said_outright = any(not part.asked and answers(items) for part, items in matched)
         return asks_back and not said_outright
 
-    @staticmethod
-    def _choice_asked(matched: Sequence[tuple[Part, list[Entry | str]]]) -> bool:
-        """Every choice said was said in a question ("Is it only an adult?", "Would that be the
-        adult team?"): the caller is asking which it is, as unsure as one asking "An adult?"
-        alone. A choice said flatly beside a question ("It's an adult, not a child?") is not."""
-        choosing = [part.asked for part, items in matched if any(_is_choice(i) for i in items)]
+    def _choice_asked(self, matched: Sequence[tuple[Part, list[Entry | str]]]) -> bool:
+        """Every choice said was asked: in a part ending in a question mark ("Is it only an
+        adult?"), or in one worded as a question ("Is it the adult team, do you think?"). The
+        caller is asking which it is, as unsure as one asking "An adult?" alone. A choice said
+        flatly beside a question ("It's an adult, not a child?") is not."""
+        choosing = [
+            part.asked or self._opens_a_question(part.words)
+            for part, items in matched
+            if any(_is_choice(i) for i in items)
+        ]
         return bool(choosing) and all(choosing)
 
-    def _names_an_answer(self, parts: Sequence[Part]) -> bool:
-        """A question of the caller's own that names a yes or a no ("should I say yes?", "is
-        that a no?"): the caller is asking which to give, so a "sure" or "yes" said before it
-        is an "all right", not the answer; taking it as one would turn a question about
-        consent into consent."""
-        return any(
-            self._match_at(part.words, at, phrase) is not None
-            for part in parts
-            if part.asked
-            for at in range(len(part.words))
-            for phrase in self.named_answers
+    def _opens_a_question(self, words: Sequence[str]) -> bool:
+        start = next((at for at, w in enumerate(words) if w not in self.skippable), len(words))
+        return any(self._match_at(words, start, o) is not None for o in self.question_openers)
+
+    def _names_an_answer(self, prompt: Prompt, transcript: str) -> bool:
+        """A question of the caller's own that names an answer ("Should I say yes?", "Is that
+        a no, then?", "Do I put they agreed?"): the caller is asking which to give, so a "sure"
+        or "yes" said before it is an "all right", not the answer; taking it as one would turn
+        a question about consent into consent."""
+        for words in questions_of(transcript):
+            for at in range(len(words)):
+                if any(self._match_at(words, at, p) is not None for p in self.named_answers):
+                    return True
+                for verb in self.naming:
+                    end = self._match_at(words, at, verb)
+                    if end is not None and self._names(prompt, words[end:]):
+                        return True
+        return False
+
+    def _names(self, prompt: Prompt, words: Sequence[str]) -> bool:
+        """Whether the words after "say" or "put" hold one of the prompt's answers."""
+        alone = self._alone(prompt, words)
+        return (alone is not None and alone not in COMMAND_KEYS) or any(
+            isinstance(i, Entry) and bool(i.keys and i.keys - set(COMMAND_KEYS))
+            for i in self._matches(prompt, words)
         )
 
     @staticmethod
@@ -520,7 +562,7 @@ class SpeechMatcher:
 
 
 def _is_choice(item: Entry | str) -> bool:
-    """A phrase that picks one of the prompt's own choices: not a command, not a word."""
+    """A phrase of the prompt's own words: one of its choices, not a shared word."""
     return isinstance(item, Entry) and item.statement and item.keys is not None
 
 

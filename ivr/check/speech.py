@@ -26,6 +26,8 @@ WORD_LISTS = (
     "asking",
     "corrections",
     "named_answers",
+    "naming",
+    "question_openers",
 )
 SECTIONS = (
     *WORD_LISTS,
@@ -177,7 +179,7 @@ def check_prompt(speech: Located, path: KeyPath) -> Iterator[Problem]:
 
 
 def check_asked_softens(speech: Located, path: KeyPath) -> Iterator[Problem]:
-    """The matcher softens a choice asked alone only when the setting is exactly true, and
+    """The matcher softens a choice asked only when the setting is exactly true, and
     softening does nothing without `hedged`: either mistake would leave "An adult?" taken as
     the adult team while the file seems to say otherwise."""
     at = (*path, "asked_softens")
