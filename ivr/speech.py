@@ -28,15 +28,18 @@ SOFTENED = {"likely": "yes", "unlikely": "no", "maybe": "maybe"}
 # The kinds that are a yes or a no, firm or softened: said alone as a question, not an answer.
 YES_OR_NO = ("yes", "no", "likely", "unlikely")
 _BOUNDARY = re.compile(r"([.,;:!?])")
+SENTENCE_ENDS = frozenset(".;!?")
 _WORD = re.compile(r"[a-z0-9%]+")
 
 
 class Part(NamedTuple):
     """A part of what was said, between punctuation Twilio put in; `asked` when it ended in a
-    question mark ("Is anyone in danger? No.")."""
+    question mark ("Is anyone in danger? No."); `sentence`, which sentence it is in (a comma
+    does not end one: "Is it the adult team, do you think?" is one)."""
 
     words: list[str]
     asked: bool
+    sentence: int = 0
 
 
 def _pieces(text: str) -> list[str]:
@@ -46,29 +49,26 @@ def _pieces(text: str) -> list[str]:
 
 
 def parts_of(text: str) -> list[Part]:
-    """What was said as parts of a sentence."""
+    """What was said as parts of its sentences."""
     pieces = _pieces(text)
-    return [
-        Part(_WORD.findall(piece), pieces[i + 1 : i + 2] == ["?"])
-        for i, piece in enumerate(pieces)
-        if i % 2 == 0
-    ]
-
-
-def questions_of(text: str) -> list[list[str]]:
-    """The words of each sentence that ended in a question mark. A comma does not end one:
-    "Should I say, yes?" and "Is that a yes, then?" are each one question."""
-    questions: list[list[str]] = []
-    words: list[str] = []
-    pieces = _pieces(text)
+    parts: list[Part] = []
+    sentence = 0
     for i in range(0, len(pieces), 2):
-        words += _WORD.findall(pieces[i])
         mark = pieces[i + 1] if i + 1 < len(pieces) else "."
-        if mark in ".!?;":
-            if mark == "?":
-                questions.append(words)
-            words = []
-    return questions
+        parts.append(Part(_WORD.findall(pieces[i]), mark == "?", sentence))
+        if mark in SENTENCE_ENDS:
+            sentence += 1
+    return parts
+
+
+def sentences_of(parts: Sequence[Part]) -> dict[int, tuple[list[str], bool]]:
+    """The words of each sentence, by its number, and whether it ended in a question mark:
+    "Should I say, yes?" and "Is that a yes, then?" are each one question."""
+    sentences: dict[int, tuple[list[str], bool]] = {}
+    for part in parts:
+        words, _asked = sentences.get(part.sentence, ([], False))
+        sentences[part.sentence] = ([*words, *part.words], part.asked)
+    return sentences
 
 
 def phrase_of(text: str) -> tuple[str, ...]:
@@ -139,7 +139,7 @@ class SpeechMatcher:
         self.negations = frozenset(w for t in vocabulary["negations"] for w in phrase_of(t))
         self.corrections = frozenset(w for t in vocabulary["corrections"] for w in phrase_of(t))
         self.named_answers = [phrase_of(t) for t in vocabulary["named_answers"]]
-        self.naming = [phrase_of(t) for t in vocabulary["naming"]]
+        self.naming = frozenset(w for t in vocabulary["naming"] for w in phrase_of(t))
         self.question_openers = [phrase_of(t) for t in vocabulary["question_openers"]]
         self.alone = {
             phrase_of(text): key for key, texts in vocabulary["alone"].items() for text in texts
@@ -269,7 +269,7 @@ class SpeechMatcher:
         if prompt.question and asked is not None and asked.kind in YES_OR_NO:
             return None
         if prompt.question and (
-            self._only_asks_back(matched) or self._names_an_answer(prompt, transcript)
+            self._only_asks_back(matched) or self._names_an_answer(prompt, parts)
         ):
             return None
         softened = prompt.asked_softens and (asked is not None or self._choice_asked(matched))
@@ -303,7 +303,7 @@ class SpeechMatcher:
                 bridge = bool(joined) and (before is None or before.keys is None)
                 continue
             if bridge and part.words:
-                joined[-1] = Part([*joined[-1].words, *part.words], part.asked)
+                joined[-1] = Part([*joined[-1].words, *part.words], part.asked, part.sentence)
             elif part.words:
                 joined.append(part)
             bridge = False
@@ -350,11 +350,14 @@ class SpeechMatcher:
 
     def _choice_asked(self, matched: Sequence[tuple[Part, list[Entry | str]]]) -> bool:
         """Every choice said was asked: in a part ending in a question mark ("Is it only an
-        adult?"), or in one worded as a question ("Is it the adult team, do you think?"). The
-        caller is asking which it is, as unsure as one asking "An adult?" alone. A choice said
-        flatly beside a question ("It's an adult, not a child?") is not."""
+        adult?"), or in a sentence worded as a question, whatever Twilio's punctuation ("Is it
+        the adult team, do you think?", "Is it, only an adult."). The caller is asking which it
+        is, as unsure as one asking "An adult?" alone. A choice said flatly beside a question
+        ("It's an adult, not a child?") is not."""
+        sentences = sentences_of([part for part, _items in matched])
+        worded = {n for n, (words, _asked) in sentences.items() if self._opens_a_question(words)}
         choosing = [
-            part.asked or self._opens_a_question(part.words)
+            part.asked or part.sentence in worded
             for part, items in matched
             if any(_is_choice(i) for i in items)
         ]
@@ -364,28 +367,33 @@ class SpeechMatcher:
         start = next((at for at, w in enumerate(words) if w not in self.skippable), len(words))
         return any(self._match_at(words, start, o) is not None for o in self.question_openers)
 
-    def _names_an_answer(self, prompt: Prompt, transcript: str) -> bool:
-        """A question of the caller's own that names an answer ("Should I say yes?", "Is that
-        a no, then?", "Do I put they agreed?"): the caller is asking which to give, so a "sure"
+    def _names_an_answer(self, prompt: Prompt, parts: Sequence[Part]) -> bool:
+        """A question of the caller's own that names an answer ("Is that a no, then?", "Should
+        I say, yes?", "Do I say they agreed?"): the caller is asking which to give, so a "sure"
         or "yes" said before it is an "all right", not the answer; taking it as one would turn
-        a question about consent into consent."""
-        for words in questions_of(transcript):
-            for at in range(len(words)):
-                if any(self._match_at(words, at, p) is not None for p in self.named_answers):
+        a question about consent into consent. A naming word inside a phrase of its own ("I'd
+        say", "can't say for sure") names nothing."""
+        for words, asked in sentences_of(parts).values():
+            if not asked:
+                continue
+            if any(
+                self._match_at(words, at, named) is not None
+                for at in range(len(words))
+                for named in self.named_answers
+            ):
+                return True
+            said = [i for i in self._matches(prompt, words) if i not in self.skippable]
+            for at, item in enumerate(said[:-1]):
+                after = said[at + 1]
+                if item in self.naming and self._an_answer(prompt, after):
                     return True
-                for verb in self.naming:
-                    end = self._match_at(words, at, verb)
-                    if end is not None and self._names(prompt, words[end:]):
-                        return True
         return False
 
-    def _names(self, prompt: Prompt, words: Sequence[str]) -> bool:
-        """Whether the words after "say" or "put" hold one of the prompt's answers."""
-        alone = self._alone(prompt, words)
-        return (alone is not None and alone not in COMMAND_KEYS) or any(
-            isinstance(i, Entry) and bool(i.keys and i.keys - set(COMMAND_KEYS))
-            for i in self._matches(prompt, words)
-        )
+    def _an_answer(self, prompt: Prompt, item: Entry | str) -> bool:
+        """One of the prompt's answers, not a command: a phrase, or a word that stands alone."""
+        if isinstance(item, str):
+            return prompt.alone.get((item,)) not in (None, *COMMAND_KEYS)
+        return bool(item.keys and item.keys - set(COMMAND_KEYS))
 
     @staticmethod
     def _yes_or_no_key(prompt: Prompt, key: str) -> bool:
