@@ -301,9 +301,12 @@ class SpeechMatcher:
                 # Only a fragment is rejoined: "Definitely, er, not really" stays two answers.
                 before = prompt.phrases.get(tuple(joined[-1].words)) if joined else None
                 bridge = bool(joined) and (before is None or before.keys is None)
+                if joined and part.asked and part.sentence == joined[-1].sentence:
+                    joined[-1] = joined[-1]._replace(asked=True)  # "Should I say yes, um?"
                 continue
             if bridge and part.words:
-                joined[-1] = Part([*joined[-1].words, *part.words], part.asked, part.sentence)
+                # The sentence it began in: "Is it, like, er. The adult team." stays a question.
+                joined[-1] = Part([*joined[-1].words, *part.words], part.asked, joined[-1].sentence)
             elif part.words:
                 joined.append(part)
             bridge = False
@@ -369,10 +372,10 @@ class SpeechMatcher:
 
     def _names_an_answer(self, prompt: Prompt, parts: Sequence[Part]) -> bool:
         """A question of the caller's own that names an answer ("Is that a no, then?", "Should
-        I say, yes?", "Do I say they agreed?"): the caller is asking which to give, so a "sure"
-        or "yes" said before it is an "all right", not the answer; taking it as one would turn
-        a question about consent into consent. A naming word inside a phrase of its own ("I'd
-        say", "can't say for sure") names nothing."""
+        I say, yes?", "Should I say that they agreed?"): the caller is asking which to give, so
+        a "sure" or "yes" said before it is an "all right", not the answer; taking it as one
+        would turn a question about consent into consent. A naming word inside a phrase of its
+        own ("I'd say", "can't say for sure") names nothing."""
         for words, asked in sentences_of(parts).values():
             if not asked:
                 continue
@@ -382,11 +385,11 @@ class SpeechMatcher:
                 for named in self.named_answers
             ):
                 return True
-            said = [i for i in self._matches(prompt, words) if i not in self.skippable]
-            for at, item in enumerate(said[:-1]):
-                after = said[at + 1]
-                if item in self.naming and self._an_answer(prompt, after):
+            named = False
+            for item in self._matches(prompt, words):
+                if named and self._an_answer(prompt, item):
                     return True
+                named = named or item in self.naming
         return False
 
     def _an_answer(self, prompt: Prompt, item: Entry | str) -> bool:
