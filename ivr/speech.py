@@ -140,7 +140,10 @@ class SpeechMatcher:
         self.corrections = frozenset(w for t in vocabulary["corrections"] for w in phrase_of(t))
         self.named_answers = [phrase_of(t) for t in vocabulary["named_answers"]]
         self.naming = frozenset(w for t in vocabulary["naming"] for w in phrase_of(t))
-        self.question_openers = [phrase_of(t) for t in vocabulary["question_openers"]]
+        self.question_words = frozenset(
+            w for t in vocabulary["question_words"] for w in phrase_of(t)
+        )
+        self.links = frozenset(w for t in vocabulary["links"] for w in phrase_of(t))
         self.alone = {
             phrase_of(text): key for key, texts in vocabulary["alone"].items() for text in texts
         }
@@ -272,12 +275,20 @@ class SpeechMatcher:
             self._only_asks_back(matched) or self._names_an_answer(prompt, parts)
         ):
             return None
-        softened = prompt.asked_softens and (asked is not None or self._choice_asked(matched))
+        worded = {
+            n for n, (words, _asked) in sentences_of(parts).items() if self._opens_a_question(words)
+        }
+        softened = prompt.asked_softens and (
+            asked is not None or self._choice_asked(matched, worded)
+        )
         reading = Reading(softened=softened)
         for part, items in matched:
             if not prompt.question and part.words and self.corrections.issuperset(part.words):
                 continue  # "No, the NSPCC": a menu answer corrected, not a negation
-            if prompt.question and part.asked:
+            # The question said back: worded as one ("Is anyone in danger? No."), or its words
+            # asked alone ("They refused?"); not an answer asked with a rising voice ("Yes,
+            # they refused?" contradicts itself, and is not a plain yes).
+            if prompt.question and part.asked and (part.sentence in worded or asked is not None):
                 kept = [i for i in items if not self._restated(i)]
                 if len(kept) < len(items):
                     # The question said back ("Do I think it's safe?"): its hedge is the
@@ -351,14 +362,13 @@ class SpeechMatcher:
         said_outright = any(not part.asked and answers(items) for part, items in matched)
         return asks_back and not said_outright
 
-    def _choice_asked(self, matched: Sequence[tuple[Part, list[Entry | str]]]) -> bool:
+    @staticmethod
+    def _choice_asked(matched: Sequence[tuple[Part, list[Entry | str]]], worded: set[int]) -> bool:
         """Every choice said was asked: in a part ending in a question mark ("Is it only an
         adult?"), or in a sentence worded as a question, whatever Twilio's punctuation ("Is it
         the adult team, do you think?", "Is it, only an adult."). The caller is asking which it
         is, as unsure as one asking "An adult?" alone. A choice said flatly beside a question
         ("It's an adult, not a child?") is not."""
-        sentences = sentences_of([part for part, _items in matched])
-        worded = {n for n, (words, _asked) in sentences.items() if self._opens_a_question(words)}
         choosing = [
             part.asked or part.sentence in worded
             for part, items in matched
@@ -367,8 +377,9 @@ class SpeechMatcher:
         return bool(choosing) and all(choosing)
 
     def _opens_a_question(self, words: Sequence[str]) -> bool:
-        start = next((at for at, w in enumerate(words) if w not in self.skippable), len(words))
-        return any(self._match_at(words, start, o) is not None for o in self.question_openers)
+        """Worded as a question: its first word, fillers and links ("Or is it ...") aside, asks."""
+        first = next((w for w in words if w not in self.skippable and w not in self.links), None)
+        return first in self.question_words
 
     def _names_an_answer(self, prompt: Prompt, parts: Sequence[Part]) -> bool:
         """A question of the caller's own that names an answer ("Is that a no, then?", "Should

@@ -27,7 +27,8 @@ WORD_LISTS = (
     "corrections",
     "named_answers",
     "naming",
-    "question_openers",
+    "question_words",
+    "links",
 )
 SECTIONS = (
     *WORD_LISTS,
