@@ -144,6 +144,7 @@ class SpeechMatcher:
             w for t in vocabulary["question_words"] for w in phrase_of(t)
         )
         self.links = frozenset(w for t in vocabulary["links"] for w in phrase_of(t))
+        self.requests = [phrase_of(t) for t in vocabulary["requests"]]
         self.alone = {
             phrase_of(text): key for key, texts in vocabulary["alone"].items() for text in texts
         }
@@ -275,20 +276,21 @@ class SpeechMatcher:
             self._only_asks_back(matched) or self._names_an_answer(prompt, parts)
         ):
             return None
+        sentences = sentences_of(parts)
+        requested = {n for n, (words, _asked) in sentences.items() if self._opens_a_request(words)}
         worded = {
-            n for n, (words, _asked) in sentences_of(parts).items() if self._opens_a_question(words)
+            n
+            for n, (words, _asked) in sentences.items()
+            if n not in requested and self._opens_a_question(words)
         }
         softened = prompt.asked_softens and (
-            asked is not None or self._choice_asked(matched, worded)
+            asked is not None or self._choice_asked(matched, worded, requested)
         )
         reading = Reading(softened=softened)
-        for part, items in matched:
+        for at, (part, items) in enumerate(matched):
             if not prompt.question and part.words and self.corrections.issuperset(part.words):
                 continue  # "No, the NSPCC": a menu answer corrected, not a negation
-            # The question said back: worded as one ("Is anyone in danger? No."), or its words
-            # asked alone ("They refused?"); not an answer asked with a rising voice ("Yes,
-            # they refused?" contradicts itself, and is not a plain yes).
-            if prompt.question and part.asked and (part.sentence in worded or asked is not None):
+            if prompt.question and part.asked and self._says_back(matched, at, worded):
                 kept = [i for i in items if not self._restated(i)]
                 if len(kept) < len(items):
                     # The question said back ("Do I think it's safe?"): its hedge is the
@@ -296,6 +298,9 @@ class SpeechMatcher:
                     kept = [
                         i for i in kept if not (isinstance(i, Entry) and i.hedge and i.keys is None)
                     ]
+                    restating = any(isinstance(i, Entry) and i.statement for i in items)
+                    if restating and not self._asks_the_yes(prompt, items):
+                        return None  # "Are they safe? No.": said back the other way round
                 items = kept
             self._read_part(prompt, items, reading)
             if reading.unclear:
@@ -363,14 +368,17 @@ class SpeechMatcher:
         return asks_back and not said_outright
 
     @staticmethod
-    def _choice_asked(matched: Sequence[tuple[Part, list[Entry | str]]], worded: set[int]) -> bool:
+    def _choice_asked(
+        matched: Sequence[tuple[Part, list[Entry | str]]], worded: set[int], requested: set[int]
+    ) -> bool:
         """Every choice said was asked: in a part ending in a question mark ("Is it only an
         adult?"), or in a sentence worded as a question, whatever Twilio's punctuation ("Is it
         the adult team, do you think?", "Is it, only an adult."). The caller is asking which it
         is, as unsure as one asking "An adult?" alone. A choice said flatly beside a question
-        ("It's an adult, not a child?") is not."""
+        ("It's an adult, not a child?") is not, nor one asked for ("Can I have the adult
+        team?")."""
         choosing = [
-            part.asked or part.sentence in worded
+            (part.asked or part.sentence in worded) and part.sentence not in requested
             for part, items in matched
             if any(_is_choice(i) for i in items)
         ]
@@ -378,8 +386,19 @@ class SpeechMatcher:
 
     def _opens_a_question(self, words: Sequence[str]) -> bool:
         """Worded as a question: its first word, fillers and links ("Or is it ...") aside, asks."""
-        first = next((w for w in words if w not in self.skippable and w not in self.links), None)
-        return first in self.question_words
+        said = self._opening(words)
+        return bool(said) and said[0] in self.question_words
+
+    def _opens_a_request(self, words: Sequence[str]) -> bool:
+        """Worded as asking for something ("Can I have the adult team"), not asking which."""
+        said = self._opening(words)
+        return any(said[: len(request)] == request for request in self.requests)
+
+    def _opening(self, words: Sequence[str]) -> tuple[str, ...]:
+        """The words from the first that says something: fillers, asides and links dropped."""
+        plain = self._without_asides(tuple(w for w in words if w not in self.hesitations))
+        start = next((at for at, w in enumerate(plain) if w not in self.links), len(plain))
+        return plain[start:]
 
     def _names_an_answer(self, prompt: Prompt, parts: Sequence[Part]) -> bool:
         """A question of the caller's own that names an answer ("Is that a no, then?", "Should
@@ -417,6 +436,39 @@ class SpeechMatcher:
         return key not in unsure and any(
             key in prompt.answers.get(kind, frozenset()) for kind in YES_OR_NO
         )
+
+    @staticmethod
+    def _says_back(
+        matched: Sequence[tuple[Part, list[Entry | str]]], at: int, worded: set[int]
+    ) -> bool:
+        """Whether the asked part `at` is the question said back: worded as one ("Is anyone
+        in danger? No."), or the prompt's words asked before an answer ("Refused? No.") or
+        alone ("They refused?"). Asked after the answer it is part of the answer ("Yes, they
+        refused?" contradicts itself, and is not a plain yes)."""
+        part = matched[at][0]
+        after = [i for _p, items in matched[at + 1 :] for i in items]
+        answered = any(isinstance(i, Entry) and i.keys is not None for i in after)
+        earlier = any(
+            isinstance(i, Entry) and i.keys is not None for _p, items in matched[:at] for i in items
+        )
+        return part.sentence in worded or answered or not earlier
+
+    def _asks_the_yes(self, prompt: Prompt, items: list[Entry | str]) -> bool:
+        """Whether the question said back asks what the prompt asks, so that its yes is the
+        prompt's yes: "Is anyone in danger?" does on danger_now, "Are they safe?" and "Did they
+        refuse?" ask the opposite, and answering them would turn the answer round."""
+        said_back = [
+            i
+            for i in items
+            if not (
+                isinstance(i, Entry)
+                and ((i.hedge and i.keys is None) or (i.kind in ANSWER_KINDS and not i.echo))
+            )
+        ]
+        reading = Reading()
+        self._read_part(prompt, said_back, reading)
+        yes = prompt.answers.get("yes", frozenset())
+        return not reading.unclear and self._decide(prompt, reading) in yes
 
     @staticmethod
     def _restated(item: Entry | str) -> bool:

@@ -29,6 +29,7 @@ WORD_LISTS = (
     "naming",
     "question_words",
     "links",
+    "requests",
 )
 SECTIONS = (
     *WORD_LISTS,
