@@ -287,10 +287,11 @@ class SpeechMatcher:
             asked is not None or self._choice_asked(matched, worded, requested)
         )
         reading = Reading(softened=softened)
+        answered = False  # an answer read before this part
         for at, (part, items) in enumerate(matched):
             if not prompt.question and part.words and self.corrections.issuperset(part.words):
                 continue  # "No, the NSPCC": a menu answer corrected, not a negation
-            if prompt.question and part.asked and self._says_back(matched, at, worded):
+            if prompt.question and part.asked and self._says_back(matched, at, worded, answered):
                 kept = [i for i in items if not self._restated(i)]
                 if len(kept) < len(items):
                     # The question said back ("Do I think it's safe?"): its hedge is the
@@ -298,10 +299,14 @@ class SpeechMatcher:
                     kept = [
                         i for i in kept if not (isinstance(i, Entry) and i.hedge and i.keys is None)
                     ]
+                    # Said back before the answer, it is what the answer answers: the other way
+                    # round ("Are they safe? No."), answering it would turn the answer round.
+                    # After one ("No. Should I tell them?") it is the caller's own next question.
                     restating = any(isinstance(i, Entry) and i.statement for i in items)
-                    if restating and not self._asks_the_yes(prompt, items):
-                        return None  # "Are they safe? No.": said back the other way round
+                    if restating and not answered and not self._asks_the_yes(prompt, items):
+                        return None
                 items = kept
+            answered = answered or any(isinstance(i, Entry) and i.keys is not None for i in items)
             self._read_part(prompt, items, reading)
             if reading.unclear:
                 return None
@@ -439,19 +444,20 @@ class SpeechMatcher:
 
     @staticmethod
     def _says_back(
-        matched: Sequence[tuple[Part, list[Entry | str]]], at: int, worded: set[int]
+        matched: Sequence[tuple[Part, list[Entry | str]]],
+        at: int,
+        worded: set[int],
+        answered: bool,
     ) -> bool:
         """Whether the asked part `at` is the question said back: worded as one ("Is anyone
         in danger? No."), or the prompt's words asked before an answer ("Refused? No.") or
-        alone ("They refused?"). Asked after the answer it is part of the answer ("Yes, they
-        refused?" contradicts itself, and is not a plain yes)."""
+        with none ("They refused?", "Did they agree? They agreed?"). Asked after an answer
+        (`answered`: read from a part not itself said back) it is part of the answer ("Yes,
+        they refused?" contradicts itself, and is not a plain yes)."""
         part = matched[at][0]
         after = [i for _p, items in matched[at + 1 :] for i in items]
-        answered = any(isinstance(i, Entry) and i.keys is not None for i in after)
-        earlier = any(
-            isinstance(i, Entry) and i.keys is not None for _p, items in matched[:at] for i in items
-        )
-        return part.sentence in worded or answered or not earlier
+        answer_follows = any(isinstance(i, Entry) and i.keys is not None for i in after)
+        return part.sentence in worded or answer_follows or not answered
 
     def _asks_the_yes(self, prompt: Prompt, items: list[Entry | str]) -> bool:
         """Whether the question said back asks what the prompt asks, so that its yes is the
