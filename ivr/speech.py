@@ -39,7 +39,7 @@ class Part(NamedTuple):
 
     words: list[str]
     asked: bool
-    sentence: int = 0
+    sentence: int
 
 
 def _pieces(text: str) -> list[str]:
@@ -272,16 +272,15 @@ class SpeechMatcher:
         asked = self._asked_alone(matched)
         if prompt.question and asked is not None and asked.kind in YES_OR_NO:
             return None
+        sentences = sentences_of(parts)
         if prompt.question and (
-            self._only_asks_back(matched) or self._names_an_answer(prompt, parts)
+            self._only_asks_back(matched) or self._names_an_answer(prompt, matched, sentences)
         ):
             return None
-        sentences = sentences_of(parts)
-        requested = {n for n, (words, _asked) in sentences.items() if self._opens_a_request(words)}
+        openings = {n: self._opening(words) for n, (words, _asked) in sentences.items()}
+        requested = {n for n, said in openings.items() if self._opens_a_request(said)}
         worded = {
-            n
-            for n, (words, _asked) in sentences.items()
-            if n not in requested and self._opens_a_question(words)
+            n for n, said in openings.items() if n not in requested and self._opens_a_question(said)
         }
         softened = prompt.asked_softens and (
             asked is not None or self._choice_asked(matched, worded, requested)
@@ -313,7 +312,8 @@ class SpeechMatcher:
         return self._decide(prompt, reading)
 
     def _joined(self, prompt: Prompt, parts: list[Part]) -> list[Part]:
-        """Parts rejoined across a hesitation Twilio set apart: "I, um, don't think so"."""
+        """Parts rejoined across a hesitation Twilio set apart: "I, um, don't think so"; a
+        question mark Twilio put after the hesitation stays the sentence's ("Yes, um?")."""
         joined: list[Part] = []
         bridge = False
         for part in parts:
@@ -389,14 +389,12 @@ class SpeechMatcher:
         ]
         return bool(choosing) and all(choosing)
 
-    def _opens_a_question(self, words: Sequence[str]) -> bool:
-        """Worded as a question: its first word, fillers and links ("Or is it ...") aside, asks."""
-        said = self._opening(words)
+    def _opens_a_question(self, said: tuple[str, ...]) -> bool:
+        """Worded as a question: its first word (`_opening`: "Or is it ...") asks one."""
         return bool(said) and said[0] in self.question_words
 
-    def _opens_a_request(self, words: Sequence[str]) -> bool:
+    def _opens_a_request(self, said: tuple[str, ...]) -> bool:
         """Worded as asking for something ("Can I have the adult team"), not asking which."""
-        said = self._opening(words)
         return any(said[: len(request)] == request for request in self.requests)
 
     def _opening(self, words: Sequence[str]) -> tuple[str, ...]:
@@ -405,13 +403,18 @@ class SpeechMatcher:
         start = next((at for at, w in enumerate(plain) if w not in self.links), len(plain))
         return plain[start:]
 
-    def _names_an_answer(self, prompt: Prompt, parts: Sequence[Part]) -> bool:
+    def _names_an_answer(
+        self,
+        prompt: Prompt,
+        matched: Sequence[tuple[Part, list[Entry | str]]],
+        sentences: Mapping[int, tuple[list[str], bool]],
+    ) -> bool:
         """A question of the caller's own that names an answer ("Is that a no, then?", "Should
         I say, yes?", "Should I say that they agreed?"): the caller is asking which to give, so
         a "sure" or "yes" said before it is an "all right", not the answer; taking it as one
         would turn a question about consent into consent. A naming word inside a phrase of its
         own ("I'd say", "can't say for sure") names nothing."""
-        for words, asked in sentences_of(parts).values():
+        for number, (words, asked) in sentences.items():
             if not asked:
                 continue
             if any(
@@ -421,7 +424,7 @@ class SpeechMatcher:
             ):
                 return True
             named = False
-            for item in self._matches(prompt, words):
+            for item in (i for part, items in matched if part.sentence == number for i in items):
                 if named and self._an_answer(prompt, item):
                     return True
                 named = named or item in self.naming
